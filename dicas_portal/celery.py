@@ -1,0 +1,17 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dicas_portal.settings")
+
+app = Celery("dicas_portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+# Every periodic task of the portal, declared in one place.
+app.conf.beat_schedule = {
+    "record-worker-heartbeat": {
+        "task": "notifications.record_worker_heartbeat",
+        "schedule": 60.0,
+    },
+}

@@ -1,0 +1,54 @@
+"""Times shown in the venue's zone and, when it differs, in the viewer's."""
+
+import zoneinfo
+from datetime import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+def _city(zone_name: str) -> str:
+    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{formats.time_format(local, 'H:i')} {local.tzname()}"
+
+
+@register.simple_tag(takes_context=True)
+def dual_time(context, moment: datetime | None, venue_zone_name: str):
+    """'10:00 JST (Tokyo) · 21:00 EDT (New York), the day before'."""
+    if moment is None:
+        return ""
+    venue_zone = zoneinfo.ZoneInfo(venue_zone_name)
+    viewer_zone = timezone.get_current_timezone()
+    venue_text = f"{_clock(moment, venue_zone)} ({_city(venue_zone_name)})"
+    venue_local = moment.astimezone(venue_zone)
+    viewer_local = moment.astimezone(viewer_zone)
+    if venue_local.utcoffset() == viewer_local.utcoffset():
+        return format_html('<time datetime="{}">{}</time>', moment.isoformat(), venue_text)
+    day_shift = (viewer_local.date() - venue_local.date()).days
+    viewer_text = f"{_clock(moment, viewer_zone)} ({_city(str(viewer_zone))})"
+    if day_shift < 0:
+        viewer_text += _(", the day before")
+    elif day_shift > 0:
+        viewer_text += _(", the day after")
+    return format_html(
+        '<time datetime="{}">{} · <span class="viewer-time">{}</span></time>',
+        moment.isoformat(),
+        venue_text,
+        viewer_text,
+    )
+
+
+@register.simple_tag
+def venue_date(moment: datetime | None, venue_zone_name: str) -> str:
+    """The date of the meeting where it is held, in the active language's format."""
+    if moment is None:
+        return ""
+    return formats.date_format(moment.astimezone(zoneinfo.ZoneInfo(venue_zone_name)), "DATE_FORMAT")

@@ -1,0 +1,29 @@
+"""Time-zone names the portal accepts: IANA names known to this system's zoneinfo."""
+
+import zoneinfo
+from functools import lru_cache
+
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+@lru_cache(maxsize=1)
+def available_time_zones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def is_valid_time_zone(name: str) -> bool:
+    return name in available_time_zones()
+
+
+def validate_time_zone(name: str) -> None:
+    if not is_valid_time_zone(name):
+        raise ValidationError(
+            _("“%(name)s” is not a known time zone; use an IANA name such as Asia/Tokyo."),
+            code="unknown_time_zone",
+            params={"name": name},
+        )
+
+
+def time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(available_time_zones())]
