@@ -242,7 +242,8 @@ class Command(BaseCommand):
                 ("Ship repair council: next steps", "艦船補修協議会：今後の進め方", "Secretariat", 60),
             ],
         )
-        Minutes.objects.update_or_create(
+        # Created once: a second run must not add a version to the minutes' history.
+        Minutes.objects.get_or_create(
             meeting=first_wg, version=1,
             defaults={"status": Minutes.Status.PUBLISHED, "body": (
                 "## Summary\n\nThe working group agreed to identify pilot cases for the short-term "

@@ -1,0 +1,68 @@
+"""Fixtures shared by every test, and the rule for tests that need real services:
+on a developer's laptop without the service they skip with the reason; in CI
+(CI=true) they never skip, and a missing service fails the run."""
+
+import os
+
+import pytest
+import redis
+from django.conf import settings
+from django.db import connection
+
+from dicas_portal.celery import app as celery_app
+
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def postgres_missing_reason() -> str | None:
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://… (CI does)"
+    return None
+
+
+def redis_missing_reason() -> str | None:
+    url = settings.CELERY_BROKER_URL
+    if not url.startswith("redis://"):
+        return "needs Redis: set CELERY_BROKER_URL=redis://… (CI does)"
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        return f"needs Redis at {url}: {error}"
+    return None
+
+
+SERVICE_CHECKS = {
+    "postgres": [postgres_missing_reason],
+    "redis": [redis_missing_reason],
+    "worker": [postgres_missing_reason, redis_missing_reason],
+}
+
+
+def pytest_runtest_setup(item):
+    for marker, checks in SERVICE_CHECKS.items():
+        if item.get_closest_marker(marker) is None:
+            continue
+        for check in checks:
+            reason = check()
+            if reason is None:
+                continue
+            if IN_CI:
+                pytest.fail(f"CI=true but the service is missing: {reason}", pytrace=False)
+            pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def celery_in_process(request):
+    """Unit tests run tasks in-process; tests marked `worker` use the real one."""
+    eager = request.node.get_closest_marker("worker") is None
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = eager
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def test_database_url() -> str:
+    """A DATABASE_URL for subprocesses that must see the test database."""
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"

@@ -1,0 +1,82 @@
+import io
+import zoneinfo
+from datetime import datetime
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.utils import timezone
+
+from forums.models import Forum, Meeting
+from working_groups.models import WorkingGroup
+
+pytestmark = pytest.mark.django_db
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+
+
+def load_demo() -> str:
+    output = io.StringIO()
+    call_command("load_demo", stdout=output)
+    return output.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("participants", "forums", "working_groups", "auth", "account")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_load_demo_twice_leaves_the_same_rows():
+    load_demo()
+    first = row_counts()
+    load_demo()
+    assert row_counts() == first
+    assert first["forums.Meeting"] >= 10
+    assert first["auth.User"] >= 5
+
+
+def test_load_demo_seeds_the_forum_and_its_four_working_groups():
+    load_demo()
+    forum = Forum.objects.get(acronym="DICAS")
+    assert forum.name_ja == "日米防衛産業協力・取得・維持整備定期協議"
+    assert set(WorkingGroup.objects.values_list("name_ja", flat=True)) == {
+        "ミサイル共同生産", "艦船の補修・整備", "航空機の整備", "サプライチェーン強靱化",
+    }
+    assert sorted(forum.cochairs.values_list("country__code", flat=True)) == ["JP", "US"]
+
+
+def test_the_june_2024_tokyo_sequence_is_there_with_its_tokyo_times():
+    load_demo()
+    june = Meeting.objects.filter(starts_at__year=2024, starts_at__month=6).order_by("starts_at")
+    assert [(m.kind, m.starts_at.astimezone(TOKYO)) for m in june] == [
+        (Meeting.Kind.PREPARATORY, datetime(2024, 6, 9, 10, 0, tzinfo=TOKYO)),
+        (Meeting.Kind.ROUNDTABLE, datetime(2024, 6, 10, 9, 30, tzinfo=TOKYO)),
+        (Meeting.Kind.WORKING_GROUP, datetime(2024, 6, 11, 10, 0, tzinfo=TOKYO)),
+    ]
+    assert june[2].working_group.slug == "ship-repair"
+    assert all(meeting.time_zone == "Asia/Tokyo" for meeting in june)
+
+
+def test_the_june_meetings_show_their_tokyo_time_on_their_page(client):
+    load_demo()
+    client.login(username="secretariat@dicas.example", password="dicas-demo-2024")
+    roundtable = Meeting.objects.get(starts_at__date="2024-06-10")
+    page = client.get(roundtable.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200
+    assert "09:30 JST (Tokyo)" in page.content.decode()
+
+
+def test_the_demo_always_has_upcoming_meetings_with_one_open_for_registration():
+    load_demo()
+    now = timezone.now()
+    upcoming = Meeting.objects.filter(starts_at__gt=now)
+    assert upcoming.count() >= 5
+    assert upcoming.filter(registration_opens_at__lte=now, registration_closes_at__gt=now).exists()
+
+
+def test_every_demo_meeting_passes_validation():
+    load_demo()
+    for meeting in Meeting.objects.all():
+        meeting.full_clean()

@@ -1,0 +1,69 @@
+"""Production settings fail fast and pass Django's deployment check."""
+
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from dicas_portal.celery import app as celery_app
+
+PROJECT = Path(__file__).resolve().parents[2]
+
+
+def run_django(args: list[str], **variables: str) -> subprocess.CompletedProcess:
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE"}
+    }
+    environment.update(variables)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=environment,
+        capture_output=True, text=True, timeout=120,
+    )
+
+
+def test_production_without_a_secret_key_fails_at_start_up_naming_it():
+    result = run_django(["check"], DJANGO_DEBUG="false", ALLOWED_HOSTS="portal.example")
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_without_allowed_hosts_fails_at_start_up_naming_it():
+    result = run_django(["check"], DJANGO_DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50))
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
+def test_check_deploy_with_production_variables_prints_no_warning():
+    result = run_django(
+        ["check", "--deploy", "--fail-level", "WARNING"],
+        DJANGO_DEBUG="false",
+        SECRET_KEY=secrets.token_urlsafe(50),
+        ALLOWED_HOSTS="dicas-portal.example",
+        DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dicas"),
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+        EMAIL_URL="smtp+tls://mailer:secret@smtp.example:587",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "WARNINGS" not in result.stderr
+
+
+def test_the_embedded_default_runs_celery_tasks_in_process():
+    result = run_django(
+        ["shell", "--verbosity", "0", "-c", "from django.conf import settings; print(settings.CELERY_TASK_ALWAYS_EAGER, settings.DATABASES['default']['ENGINE'])"],
+        DATABASE_URL="", CELERY_BROKER_URL="",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["True", "django.db.backends.sqlite3"]
+
+
+def test_tasks_are_acknowledged_late_and_given_back_when_their_worker_dies():
+    conf = celery_app.conf
+    assert conf.task_acks_late and conf.task_reject_on_worker_lost
+    assert conf.task_serializer == "json" and conf.accept_content == ["json"]
+    assert 0 < conf.task_soft_time_limit < conf.task_time_limit
