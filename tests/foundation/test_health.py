@@ -8,11 +8,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def broker(settings):
+def broker(monkeypatch):
     """Points the health check at a broker URL, as a production process would have."""
     previous = (celery_app.conf.broker_url, celery_app.conf.task_always_eager)
 
     def use(url: str) -> None:
+        # Celery reads CELERY_BROKER_URL from the environment before its own setting.
+        monkeypatch.setenv("CELERY_BROKER_URL", url)
         celery_app.conf.broker_url = url
         celery_app.conf.task_always_eager = False
 

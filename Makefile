@@ -1,0 +1,45 @@
+# The two commands a new user needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.run-installed
+TEST_STAMP := $(VENV)/.test-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test serve check-python messages bench clean
+
+check-python:
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'." >&2; exit 1; }
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || { echo "make: DICAS Portal needs Python 3.11 or newer; '$(PYTHON)' is older." >&2; exit 1; }
+
+$(VENV)/bin/python: | check-python
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(RUN_STAMP): requirements.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(RUN_STAMP)
+
+## Set up and serve the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process).
+run: $(RUN_STAMP)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## Set up and run the whole test suite. Tests needing PostgreSQL, Redis or a worker
+## skip without them, unless CI=true (see .ci/run).
+test: $(TEST_STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## Regenerate and compile the Japanese catalogue (needs GNU gettext).
+messages: $(TEST_STAMP)
+	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench --no-location
+	msgfmt --check --statistics -o locale/ja/LC_MESSAGES/django.mo locale/ja/LC_MESSAGES/django.po
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache
