@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from participants import preferences
+
 from . import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", preferences.set_language, name="set_language"),
+    path("preferences/time-zone/", preferences.set_time_zone, name="set_time_zone"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("", include("participants.urls")),
     path("", include("forums.urls")),
 ]

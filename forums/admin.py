@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AgendaItem, CoChair, Document, Forum, ForumCountry, Meeting, Minutes, Registration
+from .services import bump_sequence_if_calendar_changed
 
 
 class ForumCountryInline(admin.TabularInline):
@@ -37,6 +38,14 @@ class MeetingAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     list_select_related = ["working_group"]
     inlines = [AgendaItemInline]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            # Edits made here must reach subscribed calendars too; the admin's own
+            # transaction holds the row lock until the save.
+            stored = Meeting.objects.select_for_update().get(pk=obj.pk)
+            bump_sequence_if_calendar_changed(stored, obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(AgendaItem)

@@ -1,34 +1,140 @@
-from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+import calendar
+from datetime import date, datetime, time, timedelta
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
 
 from . import selectors
-from .models import Meeting
-from .permissions import can_view_meeting
+from .filters import ScheduleFilterForm
+from .markdown import render_markdown
+from .models import Document, Meeting
+from .permissions import PaperClearance, can_download_document, can_view_meeting
 
 HOME_UPCOMING_COUNT = 6
+SCHEDULE_PAGE_SIZE = 20
+BAD_REQUEST = 400
 
 
+@require_GET
 def home(request):
-    forum = selectors.the_forum()
     return render(
         request,
         "forums/home.html",
         {
-            "forum": forum,
+            "forum": selectors.the_forum(),
             "upcoming": selectors.upcoming_meetings_for(request.user, limit=HOME_UPCOMING_COUNT),
         },
     )
 
 
-def meeting_detail(request, pk: int):
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("working_group", "venue_country", "forum"), pk=pk
+def _parse_filters(request) -> tuple[ScheduleFilterForm, dict]:
+    form = ScheduleFilterForm(request.GET)
+    filters = form.valid_filters()
+    if form.errors:
+        messages.warning(request, _("Some filters could not be understood and were left out; see the form below."))
+    return form, filters
+
+
+@require_GET
+def schedule(request):
+    form, filters = _parse_filters(request)
+    past = request.GET.get("when") == "past"
+    meetings = selectors.schedule_for(request.user, filters=filters, past=past)
+    page = Paginator(meetings, SCHEDULE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "forums/schedule.html",
+        {"form": form, "page": page, "past": past, "is_filtered": bool(filters)},
+        status=BAD_REQUEST if form.errors else 200,
     )
+
+
+@require_GET
+def calendar_today(request):
+    today = timezone.localdate()
+    return redirect("forums:calendar_month", year=today.year, month=today.month)
+
+
+def _month_grid(year: int, month: int, meetings) -> list[list[dict]]:
+    """Weeks of days (Monday first), each day with the meetings starting on it in the viewer's zone."""
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(timezone.localtime(meeting.starts_at).date(), []).append(meeting)
+    weeks = calendar.Calendar(firstweekday=calendar.MONDAY).monthdatescalendar(year, month)
+    return [
+        [{"date": day, "in_month": day.month == month, "meetings": by_day.get(day, [])} for day in week]
+        for week in weeks
+    ]
+
+
+@require_GET
+def calendar_month(request, year: int, month: int):
+    form, filters = _parse_filters(request)
+    status = BAD_REQUEST if form.errors else 200
+    if not (1 <= month <= 12 and 2000 <= year <= 2100):
+        messages.error(request, _("There is no such month; here is the current one."))
+        today = timezone.localdate()
+        year, month, status = today.year, today.month, BAD_REQUEST
+    zone = timezone.get_current_timezone()
+    first = date(year, month, 1)
+    after = (first + timedelta(days=31)).replace(day=1)
+    meetings = selectors.meetings_between(
+        request.user,
+        filters=filters,
+        start=datetime.combine(first, time.min, tzinfo=zone),
+        end=datetime.combine(after, time.min, tzinfo=zone),
+    )
+    before = (first - timedelta(days=1)).replace(day=1)
+    return render(
+        request,
+        "forums/calendar_month.html",
+        {
+            "form": form,
+            "month": first,
+            "weeks": _month_grid(year, month, meetings),
+            "previous_month": before,
+            "next_month": after,
+            "weekdays": [date(2024, 1, day) for day in range(1, 8)],  # 1 January 2024 was a Monday
+            "is_filtered": bool(filters),
+            "meeting_count": len(meetings),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def meeting_detail(request, pk: int):
+    meeting = get_object_or_404(Meeting.objects.select_related("working_group", "venue_country", "forum"), pk=pk)
     # A meeting the viewer may not see answers as if it did not exist.
     if not can_view_meeting(request.user, meeting):
         raise Http404
+    agenda, agenda_length = selectors.timed_agenda(meeting)
+    minutes = selectors.published_minutes(meeting)
+    papers = PaperClearance(request.user).filter(meeting.documents.select_related("meeting"))
     return render(
         request,
         "forums/meeting_detail.html",
-        {"meeting": meeting, "agenda_items": meeting.agenda_items.select_related("presenter_organization")},
+        {
+            "meeting": meeting,
+            "agenda": agenda,
+            "agenda_overruns": agenda_length > meeting.duration,
+            "minutes": minutes,
+            "minutes_html": render_markdown(minutes.body) if minutes else "",
+            "papers": papers,
+        },
     )
+
+
+@require_GET
+def download_paper(request, pk: int):
+    document = get_object_or_404(Document.objects.select_related("meeting"), pk=pk)
+    if not can_download_document(request.user, document):
+        raise Http404
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

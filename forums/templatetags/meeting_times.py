@@ -8,11 +8,11 @@ from django.utils import formats, timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from participants.timezones import zone_place_name
+
 register = template.Library()
 
 
-def _city(zone_name: str) -> str:
-    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def _clock(moment: datetime, zone: zoneinfo.ZoneInfo) -> str:
@@ -27,13 +27,13 @@ def dual_time(context, moment: datetime | None, venue_zone_name: str):
         return ""
     venue_zone = zoneinfo.ZoneInfo(venue_zone_name)
     viewer_zone = timezone.get_current_timezone()
-    venue_text = f"{_clock(moment, venue_zone)} ({_city(venue_zone_name)})"
+    venue_text = f"{_clock(moment, venue_zone)} ({zone_place_name(venue_zone_name)})"
     venue_local = moment.astimezone(venue_zone)
     viewer_local = moment.astimezone(viewer_zone)
     if venue_local.utcoffset() == viewer_local.utcoffset():
         return format_html('<time datetime="{}">{}</time>', moment.isoformat(), venue_text)
     day_shift = (viewer_local.date() - venue_local.date()).days
-    viewer_text = f"{_clock(moment, viewer_zone)} ({_city(str(viewer_zone))})"
+    viewer_text = f"{_clock(moment, viewer_zone)} ({zone_place_name(str(viewer_zone))})"
     if day_shift < 0:
         viewer_text += _(", the day before")
     elif day_shift > 0:

@@ -1,0 +1,45 @@
+"""Calendar downloads: one meeting's .ics, and each person's feed behind a secret address."""
+
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import translation
+from django.utils.cache import patch_cache_control
+from django.views.decorators.http import require_safe
+
+from participants.models import Profile
+
+from . import calendars
+from .models import Meeting
+from .permissions import can_view_meeting
+
+
+def calendar_response(content: bytes, *, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    # What a person may see is theirs alone: no shared cache keeps a copy.
+    patch_cache_control(response, private=True)
+    return response
+
+
+@require_safe
+def meeting_ics(request, pk: int):
+    meeting = get_object_or_404(calendars.with_agenda_titles(Meeting.objects.all()), pk=pk)
+    # A meeting the viewer may not see answers as if it did not exist.
+    if not can_view_meeting(request.user, meeting):
+        raise Http404
+    content = calendars.meeting_calendar(meeting, absolute_uri=request.build_absolute_uri)
+    return calendar_response(content, filename=f"meeting-{meeting.pk}.ics")
+
+
+@require_safe
+def personal_feed(request, token: str):
+    # Calendar programs fetch the feed without signing in: the secret address is the key.
+    profile = get_object_or_404(
+        Profile.objects.select_related("user"), calendar_token=token, user__is_active=True
+    )
+    # They send no session either, so the feed speaks the person's own language.
+    with translation.override(profile.preferred_language):
+        content = calendars.personal_calendar(
+            calendars.personal_feed_meetings(profile.user), absolute_uri=request.build_absolute_uri
+        )
+    return calendar_response(content, filename="dicas-meetings.ics")
