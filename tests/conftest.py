@@ -66,3 +66,37 @@ def test_database_url() -> str:
     """A DATABASE_URL for subprocesses that must see the test database."""
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+class Cast:
+    """One person per role, and two working groups: A (the member's) and B."""
+
+    def __init__(self):
+        from tests.factories import MembershipFactory, UserFactory, WorkingGroupFactory
+
+        self.group_a = WorkingGroupFactory(slug="ship-repair", name_en="Ship repair and maintenance",
+                                           name_ja="艦船の補修・整備")
+        self.group_b = WorkingGroupFactory(slug="missiles", name_en="Missile co-production", name_ja="ミサイル共同生産")
+        self.industry = UserFactory(role="industry")
+        self.outsider = UserFactory(role="official")
+        self.member = UserFactory(role="official")
+        self.cochair = UserFactory(role="cochair")
+        self.secretariat = UserFactory(role="secretariat")
+        MembershipFactory(working_group=self.group_a, person=self.member)
+
+    def roles(self) -> dict:
+        return {
+            "anonymous": None, "industry": self.industry, "outsider": self.outsider,
+            "member": self.member, "cochair": self.cochair, "secretariat": self.secretariat,
+        }
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    return Cast()
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Hashing a password properly takes a third of a second; tests make hundreds of people."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

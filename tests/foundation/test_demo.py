@@ -61,7 +61,7 @@ def test_the_june_2024_tokyo_sequence_is_there_with_its_tokyo_times():
 
 def test_the_june_meetings_show_their_tokyo_time_on_their_page(client):
     load_demo()
-    client.login(username="secretariat@dicas.example", password="dicas-demo-2024")
+    client.login(username="official.us@dicas.example", password="dicas-demo-2024")
     roundtable = Meeting.objects.get(starts_at__date="2024-06-10")
     page = client.get(roundtable.get_absolute_url(), HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200
