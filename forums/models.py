@@ -1,3 +1,4 @@
+import secrets
 from datetime import timedelta
 
 from django.conf import settings
@@ -349,6 +350,12 @@ class Document(models.Model):
             raise ValidationError(_("A paper belongs to a meeting or to a working group, not both."))
 
 
+def new_checkin_code() -> str:
+    # No 0/O or 1/I: the code is read aloud and typed at the door.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return "".join(secrets.choice(alphabet) for _ in range(8))
+
+
 class Registration(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting vetting")
@@ -368,11 +375,21 @@ class Registration(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     note = models.CharField(_("note (dietary, accessibility)"), max_length=500, blank=True)
     decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    consent_given_at = models.DateTimeField(_("consent to data handling given"), null=True, blank=True)
+    # Shown as a QR code on the person's page and in the confirmation e-mail; scanned at the door.
+    checkin_code = models.CharField(_("check-in code"), max_length=16, unique=True, default=new_checkin_code)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["meeting", "created_at", "pk"]
+        indexes = [models.Index(fields=["meeting", "status", "created_at"], name="registration_queue")]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
         constraints = [

@@ -3,8 +3,8 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from .models import Meeting
-from .permissions import can_manage_meeting
+from ..models import Meeting
+from ..permissions import can_manage_meeting
 
 # The fields an .ics shows (see calendars.py). Calendar programs replace their copy of an
 # event only when its SEQUENCE grows, so a change to any of these must raise it.
