@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve check-python browser messages bench clean
+.PHONY: run test serve check-python browser messages bench bench-pages clean
 
 check-python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'." >&2; exit 1; }
@@ -57,3 +57,9 @@ messages: $(TEST_STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+## Benchmarks: never part of the test pass (they need PostgreSQL, wrk and a few minutes).
+bench-pages: $(TEST_STAMP)
+	$(BIN)/python bench/pages.py
+
+bench: bench-pages

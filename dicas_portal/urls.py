@@ -9,6 +9,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", preferences.set_language, name="set_language"),
     path("preferences/time-zone/", preferences.set_time_zone, name="set_time_zone"),
+    path("preferences/time-zones/", preferences.choose_time_zone, name="choose_time_zone"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("participants.urls")),

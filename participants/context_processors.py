@@ -1,12 +1,15 @@
 from .permissions import is_secretariat
-from .timezones import COMMON_TIME_ZONES, available_time_zones
+from .timezones import COMMON_TIME_ZONES
 
 
 def viewer(request) -> dict:
     user = getattr(request, "user", None)
+    zone = getattr(request, "viewer_time_zone", None)
+    # Every page offers the common zones (and the viewer's own); the full list of ~600
+    # has a page of its own, so that no page pays for rendering it.
+    choices = COMMON_TIME_ZONES if zone in COMMON_TIME_ZONES or zone is None else [zone, *COMMON_TIME_ZONES]
     return {
-        "viewer_time_zone": getattr(request, "viewer_time_zone", None),
+        "viewer_time_zone": zone,
         "viewer_is_secretariat": bool(user and is_secretariat(user)),
-        "common_time_zones": COMMON_TIME_ZONES,
-        "other_time_zones": sorted(available_time_zones() - set(COMMON_TIME_ZONES)),
+        "time_zone_choices": choices,
     }

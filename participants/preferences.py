@@ -3,23 +3,38 @@
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponseRedirect
+from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
 from . import services
 from .middleware import TIME_ZONE_COOKIE
-from .timezones import is_valid_time_zone
+from .timezones import COMMON_TIME_ZONES, available_time_zones, is_valid_time_zone
 
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
 def _safe_next(request) -> str:
-    target = request.POST.get("next") or request.META.get("HTTP_REFERER") or "/"
+    target = request.POST.get("next") or request.GET.get("next") or request.META.get("HTTP_REFERER") or "/"
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return "/"
+
+
+@require_safe
+def choose_time_zone(request):
+    """Every IANA zone, for the viewer whose zone is not among the common ones on each page."""
+    return render(
+        request,
+        "participants/choose_time_zone.html",
+        {
+            "next": _safe_next(request),
+            "common_zones": COMMON_TIME_ZONES,
+            "other_zones": sorted(available_time_zones() - set(COMMON_TIME_ZONES)),
+        },
+    )
 
 
 @require_POST

@@ -116,10 +116,10 @@ def test_the_month_calendar_places_meetings_on_their_day_in_the_viewers_zone(cli
 
 def test_the_month_calendar_takes_the_same_filters(client):
     group = WorkingGroupFactory(slug="supply")
-    MeetingFactory(title_en="Supply", working_group=group, starts_at=datetime(2024, 9, 5, 10, tzinfo=TOKYO))
-    MeetingFactory(title_en="Other", starts_at=datetime(2024, 9, 6, 10, tzinfo=TOKYO))
+    MeetingFactory(title_en="Supply chain review", working_group=group, starts_at=datetime(2024, 9, 5, 10, tzinfo=TOKYO))
+    MeetingFactory(title_en="Unrelated plenary", starts_at=datetime(2024, 9, 6, 10, tzinfo=TOKYO))
     page = client.get("/meetings/calendar/2024/9/?group=supply").content.decode()
-    assert "Supply" in page and "Other" not in page
+    assert "Supply chain review" in page and "Unrelated plenary" not in page
 
 
 @pytest.mark.parametrize("path", ["/meetings/calendar/2024/13/", "/meetings/calendar/2024/0/",

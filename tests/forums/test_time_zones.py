@@ -127,3 +127,18 @@ def test_the_zone_switch_never_redirects_off_site(client):
 
 def test_the_zone_switch_refuses_get(client):
     assert client.get("/preferences/time-zone/").status_code == 405
+
+
+def test_utc_is_not_labelled_twice():
+    moment = datetime(2024, 6, 11, 10, 0, tzinfo=TOKYO)
+    assert shown(moment, "Asia/Tokyo", "UTC") == "10:00 JST (Tokyo) · 01:00 UTC"
+
+
+def test_every_zone_can_be_chosen_from_the_other_time_zones_page(client):
+    page = client.get("/preferences/time-zones/?next=/meetings/").content.decode()
+    assert 'value="Europe/Paris"' in page and 'value="America/Anchorage"' in page
+    response = client.post("/preferences/time-zone/", {"time_zone": "Europe/Paris", "next": "/meetings/"})
+    assert response["Location"] == "/meetings/"
+    assert client.cookies["viewer_tz"].value == "Europe/Paris"
+    # The viewer's zone, although not a common one, is then offered on every page.
+    assert 'value="Europe/Paris" selected' in client.get("/meetings/").content.decode()

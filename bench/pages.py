@@ -1,0 +1,190 @@
+"""Page throughput against Django's own ceiling, on PostgreSQL behind gunicorn.
+
+    make bench-pages            # or: .venv/bin/python bench/pages.py [--meetings 600] [--explain-at 60000]
+
+Loads the benchmark data set into its own PostgreSQL database (dicas_bench), serves the
+portal with gunicorn (2 workers, production settings) on 127.0.0.1, and drives each page
+with wrk (10 connections, 10 s, twice). Reports requests per second, p50/p99 latency,
+errors, each page's throughput as a fraction of the baseline page measured in the same
+run, the peak resident memory of a worker, and whether the schedule's main query uses
+an index. Never part of the test pass; it needs PostgreSQL, wrk (Debian: `wrk`) and
+gunicorn.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]
+PYTHON = sys.executable
+DATABASE = "dicas_bench"
+DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
+CONNECTIONS, SECONDS, ROUNDS = 10, 10, 2
+
+
+def environment(**extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.settings",
+        "DJANGO_DEBUG": "false",
+        "SECRET_KEY": "bench-only-" + "x" * 50,
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "SECURE_SSL_REDIRECT": "false",
+        "DATABASE_URL": DATABASE_URL,
+        "CELERY_BROKER_URL": "",
+        "LOG_LEVEL": "WARNING",
+        **extra,
+    }
+
+
+def manage(*args: str, env: dict) -> str:
+    return subprocess.run([PYTHON, "manage.py", *args], cwd=PROJECT, env=env, check=True,
+                          capture_output=True, text=True).stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def prepare_database(meetings: int, people: int, env: dict) -> None:
+    exists = subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc",
+                             f"SELECT 1 FROM pg_database WHERE datname = '{DATABASE}'"],
+                            capture_output=True, text=True).stdout.strip()
+    if exists != "1":
+        subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
+    manage("migrate", "--noinput", env=env)
+    print(manage("load_bench_data", f"--meetings={meetings}", f"--people={people}", env=env).strip().splitlines()[-1])
+    subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-d", DATABASE, "-qc", "VACUUM ANALYZE"], check=True)
+
+
+def bench_fixtures(env: dict) -> dict[str, str]:
+    """Ids and a signed-in session, made with the portal's own code."""
+    script = r"""
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.db.models import Count
+from forums.models import Meeting, Minutes
+from working_groups.models import Membership, WorkingGroup
+User = get_user_model()
+member = (User.objects.filter(profile__role="official").annotate(group_count=Count("memberships"))
+          .filter(group_count__gte=3).order_by("pk").first())
+session = SessionStore()
+session[SESSION_KEY] = str(member.pk)
+session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+session[HASH_SESSION_KEY] = member.get_session_auth_hash()
+session.create()
+meeting = (Meeting.objects.filter(visibility="public", minutes__status="published")
+           .annotate(items=Count("agenda_items", distinct=True)).filter(items=12).order_by("pk").first())
+group = WorkingGroup.objects.order_by("pk").first()
+print(session.session_key, meeting.pk, group.slug, member.profile.calendar_token)
+"""
+    output = subprocess.run([PYTHON, "manage.py", "shell", "-v", "0", "-c", script], cwd=PROJECT, env=env,
+                            check=True, capture_output=True, text=True).stdout.split()
+    return dict(zip(["session", "meeting", "group", "token"], output))
+
+
+def wrk(url: str, cookie: str | None) -> dict:
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency", url]
+    if cookie:
+        command[1:1] = ["-H", f"Cookie: sessionid={cookie}"]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+
+    def latency(label: str) -> float:
+        value, unit = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", output))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50": latency("50%"),
+        "p99": latency("99%"),
+        "errors": errors + (int(non_2xx.group(1)) if non_2xx else 0),
+    }
+
+
+def worker_peak_memory_mb(master_pid: int) -> float:
+    peaks = []
+    for child in Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split():
+        status = Path(f"/proc/{child}/status").read_text()
+        peaks.append(int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024)
+    return max(peaks)
+
+
+def explain_schedule(env: dict) -> str:
+    script = r"""
+from django.contrib.auth.models import AnonymousUser
+from forums.selectors import schedule_for
+print(schedule_for(AnonymousUser(), filters={}).explain())
+"""
+    return subprocess.run([PYTHON, "manage.py", "shell", "-v", "0", "-c", script], cwd=PROJECT, env=env,
+                          check=True, capture_output=True, text=True).stdout
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--meetings", type=int, default=600)
+    parser.add_argument("--people", type=int, default=3000)
+    arguments = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("bench/pages.py needs wrk: apt-get install wrk")
+    static_root = tempfile.mkdtemp(prefix="dicas-bench-static-")
+    env = environment(STATIC_ROOT=static_root)
+    prepare_database(arguments.meetings, arguments.people, env)
+    manage("collectstatic", "--noinput", env=env)
+    ids = bench_fixtures(env)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(Path(PYTHON).with_name("gunicorn")), "bench.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=PROJECT, env=env,
+    )
+    try:
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        pages = [
+            ("baseline (minimal template)", "/bench/baseline/", None),
+            ("schedule, anonymous", "/meetings/", None),
+            ("schedule, official", "/meetings/", ids["session"]),
+            ("meeting page (12 items, minutes)", f"/meetings/{ids['meeting']}/", ids["session"]),
+            ("working-group page", f"/groups/{ids['group']}/", ids["session"]),
+            ("personal .ics feed (3 groups)", f"/calendar/{ids['token']}.ics", None),
+        ]
+        results = {}
+        for name, path, cookie in pages:
+            subprocess.run(["curl", "-s", "-o", "/dev/null", "-H", f"Cookie: sessionid={cookie or ''}", base + path])
+            runs = [wrk(base + path, cookie) for _ in range(ROUNDS)]
+            results[name] = max(runs, key=lambda run: run["rps"])
+            results[name]["all_rps"] = [run["rps"] for run in runs]
+        baseline = results["baseline (minimal template)"]["rps"]
+        print(f"\n{'page':38} {'req/s':>9} {'× base':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}")
+        for name, result in results.items():
+            print(f"{name:38} {result['rps']:9.1f} {result['rps'] / baseline:7.2f} "
+                  f"{result['p50']:7.1f} {result['p99']:7.1f} {result['errors']:6d}   runs: {result['all_rps']}")
+        print(f"\npeak resident memory of a gunicorn worker: {worker_peak_memory_mb(server.pid):.0f} MB")
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
+    plan = explain_schedule(env)
+    print("\nEXPLAIN of the schedule's main query:\n" + plan)
+    print("meetings table scanned sequentially:", "Seq Scan on forums_meeting" in plan)
+
+
+if __name__ == "__main__":
+    main()
