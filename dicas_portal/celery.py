@@ -14,4 +14,13 @@ app.conf.beat_schedule = {
         "task": "notifications.record_worker_heartbeat",
         "schedule": 60.0,
     },
+    # Re-queues notices a dead worker or an unreachable broker left behind (notifications/services.py).
+    "sweep-notification-outbox": {
+        "task": "notifications.sweep_outbox",
+        "schedule": 60.0,
+    },
+    "record-meeting-reminders": {
+        "task": "notifications.record_meeting_reminders",
+        "schedule": 300.0,
+    },
 }

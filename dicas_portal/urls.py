@@ -12,6 +12,8 @@ urlpatterns = [
     path("preferences/time-zones/", preferences.choose_time_zone, name="choose_time_zone"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("participants.urls")),
     path("", include("forums.urls")),
+    path("", include("working_groups.urls")),
 ]

@@ -2,6 +2,7 @@ from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AgendaItem, CoChair, Document, Forum, ForumCountry, Meeting, Minutes, Registration
+from .models import AgendaVersion
 from .services import bump_sequence_if_calendar_changed
 
 
@@ -63,6 +64,29 @@ class MinutesAdmin(SimpleHistoryAdmin):
     search_fields = ["meeting__title_en", "body"]
     list_select_related = ["meeting"]
     raw_id_fields = ["meeting"]
+
+    # Minutes move only through the workflow (forums.services.minutes): here they are read,
+    # with their history, never changed.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(AgendaVersion)
+class AgendaVersionAdmin(admin.ModelAdmin):
+    """Published agendas are frozen: shown, never changed here."""
+
+    list_display = ["meeting", "number", "published_at", "published_by"]
+    list_select_related = ["meeting", "published_by"]
+    search_fields = ["meeting__title_en"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Document)

@@ -245,6 +245,9 @@ class AgendaItem(models.Model):
         _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
     notes = models.TextField(_("notes"), blank=True)
+    # An item such as "Review of action items": the meeting page lists the group's open
+    # action items under it, as they stand when the page is read.
+    reviews_action_items = models.BooleanField(_("lists the open action items"), default=False)
 
     class Meta:
         ordering = ["meeting", "position"]
@@ -270,6 +273,47 @@ class AgendaItem(models.Model):
         return in_language(self.title_en, self.title_ja)
 
 
+class AgendaVersion(models.Model):
+    """A published agenda, frozen: readers see the latest one, never the draft items.
+
+    `items` is a snapshot of the AgendaItem rows at publication (see
+    forums.services.agenda.snapshot_items); `changes` says what differs from the version
+    before (added, removed, moved, retimed, edited), empty for the first version.
+    """
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="agenda_versions")
+    number = models.PositiveSmallIntegerField(_("version"))
+    items = models.JSONField(_("items"), default=list)
+    changes = models.JSONField(_("changes since the previous version"), default=dict, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published"))
+
+    class Meta:
+        ordering = ["meeting", "-number"]
+        verbose_name = _("agenda version")
+        verbose_name_plural = _("agenda versions")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["meeting", "number"],
+                name="agenda_version_number_unique",
+                violation_error_message=_("This version of the agenda has already been published."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} · agenda v{self.number}"
+
+
+# The handling markings of papers, shared by the minutes (Document.Marking is declared below).
+MARKING_CHOICES = [
+    ("public", _("Public")),
+    ("official_use_only", _("Official use only")),
+    ("export_controlled", _("Export-controlled")),
+]
+
 
 class Minutes(models.Model):
     class Status(models.TextChoices):
@@ -282,6 +326,37 @@ class Minutes(models.Model):
     version = models.PositiveSmallIntegerField(_("version"), default=1)
     body = models.TextField(_("text (Markdown)"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    # Printed in the header and footer of the printable minutes; readers need the same
+    # clearance as for a paper with this marking.
+    marking = models.CharField(
+        _("handling marking"), max_length=20, choices=MARKING_CHOICES, default="public"
+    )
+    # Who moved the text along and when (simple-history keeps every intermediate state too).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("started by"),
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("sent for approval by"),
+    )
+    submitted_at = models.DateTimeField(_("sent for approval"), null=True, blank=True)
+    returned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("returned by"),
+    )
+    returned_at = models.DateTimeField(_("returned"), null=True, blank=True)
+    return_comment = models.TextField(_("comment on return"), blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("approved by"),
+    )
+    approved_at = models.DateTimeField(_("approved"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("published by"),
+    )
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -292,6 +367,13 @@ class Minutes(models.Model):
         verbose_name_plural = _("minutes")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "version"], name="minutes_version_unique"),
+            # One text in the making at a time: an amendment waits until the last one is published.
+            models.UniqueConstraint(
+                fields=["meeting"],
+                condition=~models.Q(status="published"),
+                name="minutes_one_unpublished_version",
+                violation_error_message=_("These minutes already have a version in the making."),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from participants.permissions import Role, is_participant, is_secretariat, role_of, sees_every_meeting
+from participants.permissions import Role, is_cochair, is_participant, is_secretariat, role_of, sees_every_meeting
 from working_groups.models import Membership
 
-from .models import Document, ForumCountry, Meeting
+from .models import Document, ForumCountry, Meeting, Minutes
 
 GOVERNMENT_ROLES = frozenset({Role.OFFICIAL, Role.COCHAIR})
 
@@ -77,12 +77,22 @@ class PaperClearance:
         group_id = document.working_group_id or (document.meeting.working_group_id if document.meeting_id else None)
         if document.meeting_id and not can_view_meeting(self.user, document.meeting):
             return False
-        if document.marking == Document.Marking.PUBLIC:
+        return self.may_open(marking=document.marking, group_id=group_id, forum_id=document.forum_id)
+
+    def may_open(self, *, marking: str, group_id: int | None, forum_id: int) -> bool:
+        """The marking rule alone, for papers and for marked minutes alike."""
+        if is_secretariat(self.user):
             return True
-        if document.marking == Document.Marking.OFFICIAL_USE_ONLY:
-            return self.role in GOVERNMENT_ROLES or group_id in self.group_ids
+        if marking == Document.Marking.PUBLIC:
+            return True
+        if marking == Document.Marking.OFFICIAL_USE_ONLY:
+            if group_id is not None:
+                # A working group's papers stay in the group (DESIGN: an official never sees
+                # the papers of a group they are not in); the co-chairs oversee every group.
+                return group_id in self.group_ids or self.role == Role.COCHAIR
+            return self.role in GOVERNMENT_ROLES
         # Export-controlled: members of that working group from the forum's member countries.
-        return group_id is not None and group_id in self.group_ids and self._is_member_country(document.forum_id)
+        return group_id is not None and group_id in self.group_ids and self._is_member_country(forum_id)
 
     def filter(self, documents: Iterable[Document]) -> list[Document]:
         return [document for document in documents if self.may_download(document)]
@@ -90,3 +100,80 @@ class PaperClearance:
 
 def can_download_document(user, document: Document) -> bool:
     return PaperClearance(user).may_download(document)
+
+
+# Publishing (agenda, minutes, papers): who may take each step. Services check these too.
+
+
+def can_build_agenda(user, meeting: Meeting) -> bool:
+    return can_manage_meeting(user, meeting)
+
+
+def can_follow_minutes(user, meeting: Meeting) -> bool:
+    """May see the minutes before publication: the secretariat writes them, the co-chairs approve them."""
+    return is_secretariat(user) or (is_cochair(user) and can_view_meeting(user, meeting))
+
+
+def can_write_minutes(user, meeting: Meeting) -> bool:
+    """Start, edit a draft, send for approval, publish, start an amendment."""
+    return is_secretariat(user)
+
+
+def can_preview_minutes(user) -> bool:
+    """The live preview renders any text: only for those who write minutes."""
+    return is_secretariat(user)
+
+
+def can_approve_minutes(user, meeting: Meeting) -> bool:
+    """Approve or return: a co-chair only, never the secretariat that wrote the text."""
+    return is_cochair(user) and can_view_meeting(user, meeting)
+
+
+def can_read_minutes(user, minutes: Minutes) -> bool:
+    """One version of the minutes: every version for those who follow the workflow (the
+    co-chairs approve what they read, whatever its marking); published ones for whoever
+    may see the meeting and is cleared for the marking."""
+    meeting = minutes.meeting
+    if can_follow_minutes(user, meeting):
+        return True
+    if minutes.status != Minutes.Status.PUBLISHED or not can_view_meeting(user, meeting):
+        return False
+    return PaperClearance(user).may_open(
+        marking=minutes.marking, group_id=meeting.working_group_id, forum_id=meeting.forum_id
+    )
+
+
+def can_upload_paper(user) -> bool:
+    return is_secretariat(user)
+
+
+# Registrations: who may attend which meeting, and who keeps the list.
+
+# Industry representatives come to the meetings held for industry; officials and co-chairs
+# may attend any meeting that takes registrations. The secretariat runs meetings rather
+# than registering for them.
+INDUSTRY_MEETING_KINDS = frozenset({Meeting.Kind.ROUNDTABLE, Meeting.Kind.INDUSTRY_DAY})
+
+
+def role_may_attend(user, meeting: Meeting) -> bool:
+    """Whether the person's role attends this kind of meeting (visibility aside)."""
+    role = role_of(user)
+    if role == Role.INDUSTRY:
+        return meeting.kind in INDUSTRY_MEETING_KINDS
+    return role in GOVERNMENT_ROLES
+
+
+def can_register_for_meeting(user, meeting: Meeting) -> bool:
+    return can_view_meeting(user, meeting) and role_may_attend(user, meeting)
+
+
+def can_manage_registrations(user, meeting: Meeting) -> bool:
+    """Vet, decline, change capacity, export, check in."""
+    return can_manage_meeting(user, meeting)
+
+
+def can_cancel_registration(user, registration) -> bool:
+    """The person themselves, or the secretariat on their behalf."""
+    return (user.is_authenticated and registration.person_id == user.pk) or can_manage_registrations(
+        user, registration.meeting
+    )

@@ -9,11 +9,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from . import selectors
+from audit.models import AuditEvent
+from audit.services import client_ip, record_event
+
+from . import registration_selectors, selectors
+from . import publishing_selectors
 from .filters import ScheduleFilterForm
 from .markdown import render_markdown
 from .models import Document, Meeting
 from .permissions import PaperClearance, can_download_document, can_view_meeting
+from .services.papers import content_type_for
 
 HOME_UPCOMING_COUNT = 6
 SCHEDULE_PAGE_SIZE = 20
@@ -113,19 +118,21 @@ def meeting_detail(request, pk: int):
     # A meeting the viewer may not see answers as if it did not exist.
     if not can_view_meeting(request.user, meeting):
         raise Http404
-    agenda, agenda_length = selectors.timed_agenda(meeting)
-    minutes = selectors.published_minutes(meeting)
+    # Agenda (the builder for the secretariat, the last published version for the others),
+    # readable minutes, and the publishing links this viewer gets.
+    publishing = publishing_selectors.meeting_page_publishing(request.user, meeting)
+    minutes = publishing["minutes"]
     papers = PaperClearance(request.user).filter(meeting.documents.select_related("meeting"))
     return render(
         request,
         "forums/meeting_detail.html",
         {
             "meeting": meeting,
-            "agenda": agenda,
-            "agenda_overruns": agenda_length > meeting.duration,
+            **publishing,
             "minutes": minutes,
             "minutes_html": render_markdown(minutes.body) if minutes else "",
             "papers": papers,
+            "registration_box": registration_selectors.registration_box(request.user, meeting),
         },
     )
 
@@ -135,6 +142,13 @@ def download_paper(request, pk: int):
     document = get_object_or_404(Document.objects.select_related("meeting"), pk=pk)
     if not can_download_document(request.user, document):
         raise Http404
-    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=document.file.name.rsplit("/", 1)[-1])
+    if document.marking != Document.Marking.PUBLIC:
+        # Who took a marked paper, and when, must be answerable later.
+        record_event(actor=request.user, action=AuditEvent.Action.PAPER_DOWNLOADED, target=document,
+                     ip=client_ip(request), detail={"marking": document.marking})
+    filename = document.file.name.rsplit("/", 1)[-1]
+    # Always an attachment with the type its extension allows: never rendered in the portal's origin.
+    response = FileResponse(document.file.open("rb"), as_attachment=True, filename=filename,
+                            content_type=content_type_for(filename))
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -59,6 +60,9 @@ class Dispatch(models.Model):
     context = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expanded_at = models.DateTimeField(null=True, blank=True)
+    # Makes a notice happen at most once, whoever records it and how often (e.g. one
+    # reminder per meeting and start time, recorded by a periodic task). Usually empty.
+    key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -82,3 +86,146 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S %Z}"
+
+
+class Category(models.TextChoices):
+    """What a person may switch off, one notice kind at a time (the unsubscribe link's unit)."""
+
+    AGENDA = "agenda", _("Agendas")
+    MINUTES = "minutes", _("Minutes")
+    MEETINGS = "meetings", _("Meeting changes and reminders")
+    PAPERS = "papers", _("New papers")
+    ACTION_ITEMS = "action_items", _("Action items")
+    REGISTRATIONS = "registrations", _("Registrations for the meetings you run")
+
+
+E = Dispatch.Event
+CATEGORY_OF_EVENT: dict[str, str] = {
+    E.AGENDA_PUBLISHED: Category.AGENDA,
+    E.AGENDA_CHANGED: Category.AGENDA,
+    E.MINUTES_SUBMITTED: Category.MINUTES,
+    E.MINUTES_RETURNED: Category.MINUTES,
+    E.MINUTES_APPROVED: Category.MINUTES,
+    E.MINUTES_PUBLISHED: Category.MINUTES,
+    E.MINUTES_AMENDED: Category.MINUTES,
+    E.MEETING_RESCHEDULED: Category.MEETINGS,
+    E.MEETING_POSTPONED: Category.MEETINGS,
+    E.MEETING_CANCELLED: Category.MEETINGS,
+    E.MEETING_REMINDER: Category.MEETINGS,
+    E.INVITATION: Category.MEETINGS,
+    E.REGISTRATION_RECEIVED: Category.REGISTRATIONS,
+    E.REGISTRATION_CONFIRMED: Category.REGISTRATIONS,
+    E.REGISTRATION_WAITLISTED: Category.REGISTRATIONS,
+    E.REGISTRATION_PROMOTED: Category.REGISTRATIONS,
+    E.REGISTRATION_DECLINED: Category.REGISTRATIONS,
+    E.REGISTRATION_CANCELLED: Category.REGISTRATIONS,
+    E.PAPER_ADDED: Category.PAPERS,
+    E.ACTION_ITEM_ASSIGNED: Category.ACTION_ITEMS,
+    E.ACTION_ITEM_OVERDUE: Category.ACTION_ITEMS,
+}
+REGISTRATION_EVENTS = frozenset(event for event, category in CATEGORY_OF_EVENT.items()
+                                if category == Category.REGISTRATIONS)
+
+
+def category_of(dispatch: Dispatch) -> str:
+    return CATEGORY_OF_EVENT[dispatch.event]
+
+
+def is_transactional(dispatch: Dispatch) -> bool:
+    """A notice about the person's own registration: sent whatever their settings, and
+    without an unsubscribe link (they asked for it by registering). The same events sent
+    to the secretariat ("a registration awaits vetting") are ordinary notices."""
+    return dispatch.event in REGISTRATION_EVENTS and dispatch.audience == Dispatch.Audience.PERSON
+
+
+class Delivery(models.Model):
+    """One notice to one person: the unit the worker claims, sends and marks.
+
+    Unique per dispatch and recipient, so expanding a dispatch twice (a re-queued task, the
+    sweep) never makes a second e-mail. `status` moves pending → sending (claimed by a
+    worker, since `claimed_at`) → sent or failed; a temporary refusal puts it back to
+    pending with `next_attempt_at` later.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+
+    dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="deliveries",
+                                 verbose_name=_("dispatch"))
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_deliveries",
+        verbose_name=_("recipient"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Pending: not to be tried before this moment (exponential backoff after a refusal).
+    next_attempt_at = models.DateTimeField(_("next attempt"), default=timezone.now)
+    # Sending: when a worker claimed it. Also the claim's token: a worker writes only rows
+    # still carrying its own claim, so a claim the sweep took back is never sent twice.
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["dispatch", "pk"]
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dispatch", "recipient"],
+                name="delivery_once_per_dispatch_and_recipient",
+                violation_error_message=_("This person already has a delivery of this notice."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "sending", "sent", "failed"]),
+                name="delivery_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="delivery_sent_has_time",
+                violation_error_message=_("A sent delivery needs the time it was sent."),
+            ),
+        ]
+        indexes = [
+            # The worker's claim: a dispatch's pending deliveries that are due.
+            models.Index(fields=["dispatch", "status", "next_attempt_at"], name="delivery_claim"),
+            # The sweep: unfinished deliveries only, a small part of the table.
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="delivery_unfinished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dispatch} → {self.recipient} ({self.get_status_display()})"
+
+
+class NotificationPreference(models.Model):
+    """A person's choice for one category; no row means "send them"."""
+
+    class Mode(models.TextChoices):
+        IMMEDIATE = "immediate", _("Send each notice")
+        OFF = "off", _("Do not send")
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences",
+        verbose_name=_("person"),
+    )
+    category = models.CharField(_("notices"), max_length=20, choices=Category.choices)
+    mode = models.CharField(_("setting"), max_length=10, choices=Mode.choices, default=Mode.IMMEDIATE)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "category"], name="notification_preference_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.get_category_display()}: {self.get_mode_display()}"

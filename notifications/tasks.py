@@ -1,3 +1,9 @@
+"""Thin Celery tasks: they take ids, call a service, and queue what comes next.
+
+Every task may run twice or not at all (a killed worker, a lost message): the services
+make a second run harmless and the sweep makes a missing one happen later.
+"""
+
 import socket
 
 from celery import shared_task
@@ -14,5 +20,36 @@ def record_worker_heartbeat(hostname: str | None = None) -> int:
 
 @shared_task(name="notifications.expand_dispatch")
 def expand_dispatch(dispatch_id: int) -> None:
-    """Turns a dispatch into one delivery per recipient and sends them (see the notifications issue)."""
-    services.expand_and_send(dispatch_id=dispatch_id)
+    """Turns a dispatch into one delivery per recipient, then starts sending them."""
+    waiting = services.expand_dispatch(dispatch_id=dispatch_id)
+    for _ in range(services.senders_for(waiting)):
+        send_deliveries.delay(dispatch_id)
+
+
+@shared_task(name="notifications.send_deliveries")
+def send_deliveries(dispatch_id: int) -> None:
+    """Sends one batch of the dispatch's deliveries, then queues the next batch: at once
+    while some are due, or when the earliest retry is due."""
+    result = services.send_batch(dispatch_id=dispatch_id)
+    if result.next_run_in is None:
+        return
+    if result.next_run_in > 0 and send_deliveries.app.conf.task_always_eager:
+        # In-process a countdown would run at once and spin; the sweep retries later.
+        return
+    send_deliveries.apply_async((dispatch_id,), countdown=result.next_run_in)
+
+
+@shared_task(name="notifications.sweep_outbox")
+def sweep_outbox() -> None:
+    """Every minute (beat): queues what a dead worker or an unreachable broker left behind."""
+    report = services.sweep_outbox()
+    for dispatch_id in report.unexpanded:
+        expand_dispatch.delay(dispatch_id)
+    for dispatch_id in report.unsent:
+        send_deliveries.delay(dispatch_id)
+
+
+@shared_task(name="notifications.record_meeting_reminders")
+def record_meeting_reminders() -> int:
+    """Every five minutes (beat): one reminder per meeting starting within 24 hours."""
+    return len(services.record_meeting_reminders())

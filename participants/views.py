@@ -2,11 +2,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from . import services
+from .forms import ProfileDetailsForm
 from .models import Profile
+from .onboarding import profile_is_complete
 
 
 def own_profile(request) -> Profile:
@@ -34,3 +38,37 @@ def reset_calendar_token(request):
         ),
     )
     return redirect("participants:profile")
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile_details(request):
+    """The profile step after sign-up, and later the place to change one's details."""
+    profile = getattr(request.user, "profile", None)
+    role = profile.role if profile else Profile.Role.INDUSTRY
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        next_url = ""
+    if request.method == "POST":
+        form = ProfileDetailsForm(request.POST, role=role)
+        if form.is_valid():
+            services.save_profile_details(user=request.user, **form.cleaned_data)
+            # The notice already speaks the language just chosen, as the next page will.
+            translation.activate(form.cleaned_data["preferred_language"])
+            messages.success(request, _("Your profile is saved."))
+            if form.cleaned_data["new_organization"]:
+                messages.info(request, _("The secretariat will confirm your organisation before it appears on the list."))
+            return redirect(next_url or "forums:home")
+    else:
+        form = ProfileDetailsForm(
+            initial=ProfileDetailsForm.initial_for(
+                profile, language=translation.get_language(), time_zone=request.viewer_time_zone
+            ),
+            role=role,
+        )
+    return render(
+        request,
+        "participants/profile_details.html",
+        {"form": form, "next": next_url, "first_time": not profile_is_complete(profile)},
+        status=400 if form.errors else 200,
+    )

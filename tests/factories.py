@@ -5,8 +5,9 @@ import factory
 from django.contrib.auth import get_user_model
 
 from forums.models import AgendaItem, Forum, Meeting, Registration
+from forums.models import Minutes
 from participants.models import Country, Organization, Profile
-from working_groups.models import Membership, WorkingGroup
+from working_groups.models import ActionItem, Membership, WorkingGroup
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
@@ -111,3 +112,23 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
 
     meeting = factory.SubFactory(MeetingFactory)
     person = factory.SubFactory(UserFactory)
+
+
+class MinutesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Minutes
+
+    meeting = factory.SubFactory(MeetingFactory)
+    version = 1
+    body = "## Summary\n\nThe group agreed the next steps."
+    status = Minutes.Status.DRAFT
+
+
+class ActionItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ActionItem
+
+    working_group = factory.SubFactory(WorkingGroupFactory)
+    text = factory.Sequence(lambda n: f"Circulate the list of candidate shipyards ({n})")
+    owner_person = factory.SubFactory(UserFactory, role="official")
+    due_on = factory.LazyFunction(lambda: datetime.now(TOKYO).date() + timedelta(days=14))

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Membership, WorkingGroup
+from .models import ActionItem, Membership, WorkingGroup
 
 
 class MembershipInline(admin.TabularInline):
@@ -25,3 +25,15 @@ class MembershipAdmin(admin.ModelAdmin):
     search_fields = ["person__email", "person__profile__full_name", "working_group__name_en"]
     list_select_related = ["person", "working_group"]
     autocomplete_fields = ["person"]
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(admin.ModelAdmin):
+    list_display = ["text", "working_group", "owner_person", "owner_organization", "due_on", "status", "meeting"]
+    list_filter = ["status", "working_group"]
+    search_fields = ["text", "owner_person__email", "owner_person__profile__full_name", "owner_organization__name"]
+    list_select_related = ["working_group", "owner_person", "owner_organization", "meeting"]
+    autocomplete_fields = ["owner_person"]
+    raw_id_fields = ["meeting", "owner_organization"]
+    date_hierarchy = "due_on"
+    readonly_fields = ["created_by", "created_at", "updated_at"]

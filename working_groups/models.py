@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -65,3 +66,97 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.working_group}"
+
+
+class ActionItem(models.Model):
+    """Something a meeting's minutes asked someone to do, tracked until done or dropped."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DONE = "done", _("Done")
+        DROPPED = "dropped", _("Dropped")
+
+    # The statuses still awaiting work: listed on group pages, reviewed at meetings.
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    working_group = models.ForeignKey(
+        WorkingGroup, on_delete=models.CASCADE, related_name="action_items", verbose_name=_("working group")
+    )
+    meeting = models.ForeignKey(
+        "forums.Meeting",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        verbose_name=_("raised at meeting"),
+    )
+    text = models.TextField(_("action"))
+    owner_person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        verbose_name=_("owner (person)"),
+    )
+    owner_organization = models.ForeignKey(
+        "participants.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="action_items",
+        verbose_name=_("owner (organisation)"),
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.OPEN)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("action item")
+        verbose_name_plural = _("action items")
+        indexes = [models.Index(fields=["working_group", "status", "due_on"], name="action_item_group_open")]
+        constraints = [
+            # Exactly one owner: a person, or an organisation when nobody is named yet.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(owner_person__isnull=False, owner_organization__isnull=True)
+                    | models.Q(owner_person__isnull=True, owner_organization__isnull=False)
+                ),
+                name="action_item_one_owner",
+                violation_error_message=_("Name either a person or an organisation as the owner, not both."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["open", "in_progress", "done", "dropped"]),
+                name="action_item_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    def is_overdue(self, today) -> bool:
+        return self.is_open and self.due_on < today
+
+    @property
+    def owner_name(self) -> str:
+        if self.owner_person_id:
+            profile = getattr(self.owner_person, "profile", None)
+            return profile.display_name if profile else self.owner_person.get_username()
+        return self.owner_organization.display_name if self.owner_organization_id else ""
+
+    def clean(self) -> None:
+        if bool(self.owner_person_id) == bool(self.owner_organization_id):
+            raise ValidationError(_("Name either a person or an organisation as the owner, not both."))
+        if self.meeting_id and self.working_group_id and self.meeting.forum_id != self.working_group.forum_id:
+            raise ValidationError({"meeting": _("The meeting belongs to another forum.")})

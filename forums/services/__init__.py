@@ -10,3 +10,16 @@ from .meetings import (  # noqa: F401
     postpone_meeting,
     update_meeting,
 )
+from .agenda import add_agenda_item, move_agenda_item, publish_agenda, remove_agenda_item, update_agenda_item  # noqa: F401,E501
+from .minutes import approve_minutes, publish_minutes, return_minutes, save_minutes_draft, start_amendment, start_minutes, submit_minutes  # noqa: F401,E501
+from .papers import add_paper  # noqa: F401
+from .registrations import (  # noqa: F401
+    RegistrationOutcome,
+    RegistrationRefused,
+    approve_registrations,
+    cancel_registration,
+    change_capacity,
+    check_in,
+    decline_registrations,
+    register,
+)

@@ -3,6 +3,9 @@
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
+from notifications.models import Dispatch
+from notifications.services import record_dispatch
+
 from ..models import Meeting
 from ..permissions import can_manage_meeting
 
@@ -62,7 +65,41 @@ def update_meeting(*, meeting: Meeting, by, **changes) -> Meeting:
         bump_sequence_if_calendar_changed(stored, meeting)
         meeting.full_clean()
         meeting.save()
+        record_change_notice(stored, meeting)
     return meeting
+
+
+# A change to any of these moves the meeting in people's calendars: they are told.
+RESCHEDULE_FIELDS = ("starts_at", "ends_at", "time_zone", "venue_en", "venue_ja")
+
+
+def record_change_notice(old: Meeting, new: Meeting) -> Dispatch | None:
+    """Records, in the saving transaction, the notice a change calls for: cancelled,
+    postponed, or rescheduled (new time or place, or back on after a postponement).
+    A draft was nobody's business, and a meeting already held or cancelled has no news."""
+    Status = Meeting.Status
+    if old.status in (Status.DRAFT, Status.HELD) or new.status in (Status.DRAFT, Status.HELD):
+        return None
+    if new.status != old.status and new.status == Status.CANCELLED:
+        event = Dispatch.Event.MEETING_CANCELLED
+    elif new.status != old.status and new.status == Status.POSTPONED:
+        event = Dispatch.Event.MEETING_POSTPONED
+    elif new.status != Status.CANCELLED and (
+        any(getattr(old, name) != getattr(new, name) for name in RESCHEDULE_FIELDS) or new.status != old.status
+    ):
+        event = Dispatch.Event.MEETING_RESCHEDULED
+    else:
+        return None
+    return record_dispatch(
+        event=event,
+        target=new,
+        audience=Dispatch.Audience.MEETING_VIEWERS,
+        context={
+            "previous_starts_at": old.starts_at.isoformat(),
+            "previous_ends_at": old.ends_at.isoformat(),
+            "previous_time_zone": old.time_zone,
+        },
+    )
 
 
 def cancel_meeting(*, meeting: Meeting, by) -> Meeting:

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from forums.models import AgendaItem, CoChair, Forum, ForumCountry, Meeting, Minutes
+from forums.services.agenda import seed_published_agenda
 from participants.models import Country, Organization, Profile
 from working_groups.models import Membership, WorkingGroup
 
@@ -199,6 +200,8 @@ class Command(BaseCommand):
                 defaults={"title_en": title, "title_ja": title_ja, "presenter": presenter, "duration_minutes": minutes},
             )
         meeting.agenda_items.filter(position__gt=len(agenda)).delete()
+        # Readers see only published agendas; a second run finds nothing new to publish.
+        seed_published_agenda(meeting=meeting)
         return meeting
 
     def load_past_meetings(self, forum, groups, countries) -> None:

@@ -1,0 +1,315 @@
+"""Turns a delivery into an e-mail: three templates per event under templates/email/<event>/
+(subject.txt, body.txt, body.html), rendered in the recipient's language and time zone,
+with the headers mail programs act on and, for meeting changes and seats, an invitation
+(.ics) that updates the event already in the recipient's calendar."""
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from email.mime.text import MIMEText
+from email.headerregistry import Address
+from typing import Any
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.core import signing
+from django.core.mail import EmailMultiAlternatives
+from django.db import models
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from icalendar import Calendar, vCalAddress
+
+from forums import calendars
+from forums.models import Document, Meeting, Minutes, Registration
+from participants.timezones import is_valid_time_zone
+
+from .audiences import group_of, meeting_of
+from .models import Delivery, Dispatch, category_of, is_transactional
+
+Event = Dispatch.Event
+
+# Calendar programs (RFC 5546): REQUEST adds or updates the event with this UID when its
+# SEQUENCE is higher, CANCEL removes it. Only notices that change what a calendar should
+# hold carry one.
+CALENDAR_METHOD_OF_EVENT = {
+    Event.REGISTRATION_CONFIRMED: "REQUEST",
+    Event.REGISTRATION_PROMOTED: "REQUEST",
+    Event.INVITATION: "REQUEST",
+    Event.MEETING_RESCHEDULED: "REQUEST",
+    # Postponed keeps the old date, marked TENTATIVE, until a new one is set.
+    Event.MEETING_POSTPONED: "REQUEST",
+    Event.MEETING_CANCELLED: "CANCEL",
+    # Their seat is gone: the event leaves their calendar, the meeting itself goes on.
+    Event.REGISTRATION_CANCELLED: "CANCEL",
+}
+
+UNSUBSCRIBE_SALT = "notifications.unsubscribe"
+MESSAGE_ID_DOMAIN = calendars.UID_DOMAIN
+
+
+def absolute_url(path: str) -> str:
+    """The worker has no request to build addresses from: they start at PORTAL_BASE_URL."""
+    return urljoin(settings.PORTAL_BASE_URL, path)
+
+
+def message_id(delivery: Delivery) -> str:
+    """The same for every attempt at one delivery, so a mail system that received it
+    already can recognise a second copy."""
+    return f"<delivery-{delivery.pk}@{MESSAGE_ID_DOMAIN}>"
+
+
+def unsubscribe_token(*, person_id: int, category: str) -> str:
+    # Signed, not stored: the link works from the mail alone, for as long as the person keeps it.
+    return signing.dumps({"person": person_id, "category": category}, salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def read_unsubscribe_token(token: str) -> tuple[int, str]:
+    """(person id, category); raises signing.BadSignature when the link was altered."""
+    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    return int(data["person"]), str(data["category"])
+
+
+def _in_language(english: str, japanese: str, language: str) -> str:
+    return japanese if japanese and language.startswith("ja") else english
+
+
+def _parsed(context: dict[str, Any]) -> dict[str, Any]:
+    """The dispatch's context as templates want it: '…_at' values as times again."""
+    parsed = {}
+    for name, value in context.items():
+        if name.endswith("_at") and isinstance(value, str):
+            value = parse_datetime(value) or value
+        parsed[name] = value
+    return parsed
+
+
+def agenda_change_lines(changes: dict[str, list[dict]], language: str) -> list[str]:
+    """The agenda's change summary (forums.services.agenda.agenda_changes), one line each."""
+    lines = []
+    for entry in changes.get("added", []):
+        lines.append(_("Added: %(position)s. %(title)s") % {
+            "position": entry.get("position"), "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    for entry in changes.get("removed", []):
+        lines.append(_("Removed: %(title)s") % {"title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    for entry in changes.get("moved", []):
+        lines.append(_("Moved from %(old)s to %(new)s: %(title)s") % {
+            "old": entry.get("from"), "new": entry.get("to"),
+            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    for entry in changes.get("retimed", []):
+        lines.append(_("Now %(new)s minutes instead of %(old)s: %(title)s") % {
+            "old": entry.get("from"), "new": entry.get("to"),
+            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    for entry in changes.get("edited", []):
+        lines.append(_("Details changed: %(title)s") % {
+            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    return lines
+
+
+@dataclass(frozen=True)
+class Recipient:
+    language: str
+    zone: str
+    name: str
+
+
+def recipient_of(user) -> Recipient:
+    profile = getattr(user, "profile", None)
+    languages = dict(settings.LANGUAGES)
+    language = profile.preferred_language if profile and profile.preferred_language in languages else settings.LANGUAGE_CODE
+    zone = profile.time_zone if profile and is_valid_time_zone(profile.time_zone) else settings.PORTAL_DEFAULT_VIEWER_TIME_ZONE
+    with translation.override(language):
+        name = profile.display_name if profile else (user.get_full_name() or user.get_username())
+    return Recipient(language=language, zone=zone, name=name)
+
+
+def load_target(dispatch: Dispatch) -> models.Model | None:
+    """The dispatch's object with what every e-mail shows of it, loaded once per batch."""
+    model = dispatch.target_type.model_class()
+    if model is None:
+        return None
+    queryset = model._default_manager.all()
+    if model is Meeting:
+        queryset = calendars.with_agenda_titles(queryset.select_related("working_group", "forum"))
+    elif model is Minutes:
+        queryset = queryset.select_related("meeting__working_group", "meeting__forum")
+    elif model is Registration:
+        queryset = queryset.select_related("meeting__working_group", "meeting__forum", "person__profile")
+    elif model is Document:
+        queryset = queryset.select_related("meeting__working_group", "working_group", "forum")
+    return queryset.filter(pk=dispatch.target_id).first()
+
+
+# Stand-ins for what differs from one recipient to the next (see NoticeRenderer._rendered):
+# letters and digits only, so that no template filter or escaping can alter them.
+NAME_MARK = "RECIPIENTNAME5f1c9e"
+UNSUBSCRIBE_MARK = "UNSUBSCRIBEURL8b2d47"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class NoticeRenderer:
+    """Renders one dispatch's e-mails; built once per batch, so the target, its meeting and
+    the calendar data are read once however many people the batch holds.
+
+    The templates are rendered once per language and time zone, with stand-ins for the
+    recipient's name and unsubscribe link, which are then put in for each person (a mail
+    merge): a fan-out to thousands costs a few renders, not three per person.
+    """
+
+    def __init__(self, dispatch: Dispatch, target: models.Model | None = None):
+        self.dispatch = dispatch
+        self.target = target if target is not None else load_target(dispatch)
+        self.meeting = meeting_of(self.target)
+        self.group = group_of(self.target)
+        self.category = category_of(dispatch)
+        self.transactional = is_transactional(dispatch)
+        self.calendar_method = CALENDAR_METHOD_OF_EVENT.get(dispatch.event) if self.meeting else None
+        self.info = _parsed(dispatch.context or {})
+        self._calendars: dict[str, Calendar] = {}
+        self._renders: dict[tuple[str, str], Rendered] = {}
+        self._unsubscribe_url = absolute_url(reverse("notifications:unsubscribe", args=[UNSUBSCRIBE_MARK]))
+
+    # -- the message ---------------------------------------------------------------
+
+    def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
+        user = delivery.recipient
+        recipient = recipient_of(user)
+        rendered = self._rendered(recipient.language, recipient.zone)
+        unsubscribe_url = None
+        if not self.transactional:
+            token = unsubscribe_token(person_id=user.pk, category=self.category)
+            unsubscribe_url = self._unsubscribe_url.replace(UNSUBSCRIBE_MARK, token)
+        text = rendered.text.replace(NAME_MARK, recipient.name).replace(UNSUBSCRIBE_MARK, unsubscribe_url or "")
+        html = rendered.html.replace(NAME_MARK, escape(recipient.name)).replace(
+            UNSUBSCRIBE_MARK, escape(unsubscribe_url or ""))
+        headers = {
+            "Message-ID": message_id(delivery),
+            "Content-Language": recipient.language,
+            # RFC 3834: automatic replies should not answer it.
+            "Auto-Submitted": "auto-generated",
+        }
+        if unsubscribe_url:
+            headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
+            # RFC 8058: the mail program may unsubscribe with one POST, without a page.
+            headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[str(Address(display_name=recipient.name, addr_spec=user.email)) if recipient.name != user.email
+                else user.email],
+            headers=headers,
+        )
+        message.attach_alternative(html, "text/html")
+        if self.calendar_method:
+            message.attach(self.invitation_for(user, recipient))
+        return message
+
+    def _rendered(self, language: str, zone: str) -> Rendered:
+        key = (language, zone)
+        if key not in self._renders:
+            with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+                context = self.context_for(language)
+                folder = f"email/{self.dispatch.event}"
+                self._renders[key] = Rendered(
+                    # One line, however the template wraps it.
+                    subject=re.sub(r"\s+", " ", render_to_string(f"{folder}/subject.txt", context)).strip(),
+                    text=render_to_string(f"{folder}/body.txt", context),
+                    html=render_to_string(f"{folder}/body.html", context),
+                )
+        return self._renders[key]
+
+    def context_for(self, language: str) -> dict[str, Any]:
+        """What the templates see: the same for every recipient of one language and zone."""
+        target = self.target
+        meeting = self.meeting
+        registration = target if isinstance(target, Registration) else None
+        context: dict[str, Any] = {
+            "recipient_name": NAME_MARK,
+            "unsubscribe_url": None if self.transactional else UNSUBSCRIBE_MARK,
+            "LANGUAGE_CODE": language,
+            "dispatch": self.dispatch,
+            "notice": self.dispatch.get_event_display(),
+            "target": target,
+            "info": self.info,
+            "meeting": meeting,
+            "meeting_url": absolute_url(meeting.get_absolute_url()) if meeting else None,
+            "group": self.group,
+            "minutes": target if isinstance(target, Minutes) else None,
+            "paper": target if isinstance(target, Document) else None,
+            "paper_url": absolute_url(reverse("forums:download_paper", args=[target.pk]))
+            if isinstance(target, Document) else None,
+            "registration": registration,
+            "own_registration": self.transactional,
+            "to_person": self.dispatch.audience == Dispatch.Audience.PERSON,
+            "has_invitation": self.calendar_method is not None,
+            "calendar_method": self.calendar_method,
+            "portal_url": absolute_url("/"),
+            "preferences_url": absolute_url(reverse("notifications:preferences")),
+            "action_items_url": _optional_url("working_groups:my_action_items"),
+        }
+        if registration is not None:
+            # Told to the secretariat: whose registration it is.
+            profile = getattr(registration.person, "profile", None)
+            context["registrant_name"] = profile.display_name if profile else registration.person.get_username()
+        if self.dispatch.event == Event.AGENDA_CHANGED:
+            context["agenda_changes"] = agenda_change_lines(self.info.get("changes") or {}, language)
+        return context
+
+    # -- the invitation ------------------------------------------------------------
+
+    def invitation_for(self, user, recipient: Recipient) -> MIMEText:
+        with translation.override(recipient.language):
+            calendar = self._calendar(recipient.language)
+        event = calendar.walk("VEVENT")[0]
+        attendee = vCalAddress(f"mailto:{user.email}")
+        attendee.params["cn"] = recipient.name
+        attendee.params["role"] = "REQ-PARTICIPANT"
+        event.pop("attendee", None)
+        event.add("attendee", attendee, encode=0)
+        part = MIMEText(calendar.to_ical().decode(), "calendar", "utf-8")
+        # Mail programs offer "accept / decline" or "remove from calendar" from this parameter.
+        part.set_param("method", self.calendar_method)
+        part.add_header("Content-Disposition", "attachment",
+                        filename="cancel.ics" if self.calendar_method == "CANCEL" else "invite.ics")
+        return part
+
+    def _calendar(self, language: str) -> Calendar:
+        """The meeting's calendar object with METHOD, in one language; made once per batch."""
+        if language not in self._calendars:
+            calendar = calendars.build_calendar([self.meeting], name=self.meeting.title, absolute_uri=absolute_url)
+            calendar.add("method", self.calendar_method)
+            event = calendar.walk("VEVENT")[0]
+            # With METHOD, DTSTAMP is when this message's calendar object was made (RFC 5545 3.8.7.2).
+            event.pop("dtstamp", None)
+            event.add("dtstamp", timezone.now())
+            organizer = vCalAddress(f"mailto:{_address_of(settings.DEFAULT_FROM_EMAIL)}")
+            organizer.params["cn"] = _("DICAS Secretariat")
+            event.add("organizer", organizer, encode=0)
+            if self.calendar_method == "CANCEL":
+                event.pop("status", None)
+                event.add("status", "CANCELLED")
+            self._calendars[language] = calendar
+        return self._calendars[language]
+
+
+def _optional_url(name: str, *args: Any) -> str | None:
+    """An absolute address of a page another app may not offer (yet)."""
+    try:
+        return absolute_url(reverse(name, args=args))
+    except NoReverseMatch:
+        return None
+
+
+def _address_of(sender: str) -> str:
+    match = re.search(r"<([^>]+)>", sender)
+    return match.group(1) if match else sender

@@ -1,0 +1,19 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Category, NotificationPreference
+
+
+class PreferencesForm(forms.Form):
+    """One choice per category: send each notice, or none."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for value, label in Category.choices:
+            self.fields[value] = forms.ChoiceField(
+                label=label,
+                choices=NotificationPreference.Mode.choices,
+                widget=forms.RadioSelect,
+                help_text=_("Notices about your own registrations are always sent.")
+                if value == Category.REGISTRATIONS else "",
+            )

@@ -1,0 +1,29 @@
+"""The reads the notification pages need."""
+
+from django.db.models import Count, Q, QuerySet
+
+from .models import Delivery, Dispatch
+
+Status = Delivery.Status
+
+
+def dispatches_with_counts() -> QuerySet[Dispatch]:
+    """Newest first, each with how many of its deliveries were sent, wait, and failed:
+    one query for the whole page, however many deliveries there are."""
+    return (
+        Dispatch.objects.select_related("target_type", "person__profile")
+        .annotate(
+            sent_count=Count("deliveries", filter=Q(deliveries__status=Status.SENT)),
+            waiting_count=Count("deliveries", filter=Q(deliveries__status__in=[Status.PENDING, Status.SENDING])),
+            failed_count=Count("deliveries", filter=Q(deliveries__status=Status.FAILED)),
+        )
+        .order_by("-created_at", "-pk")
+    )
+
+
+def failed_deliveries(dispatch: Dispatch, *, limit: int = 20) -> QuerySet[Delivery]:
+    return (
+        dispatch.deliveries.filter(status=Status.FAILED)
+        .select_related("recipient")
+        .order_by("pk")[:limit]
+    )

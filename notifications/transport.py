@@ -1,0 +1,148 @@
+"""Hands one message at a time to the mail server over a connection kept open for a batch.
+
+Why not `EmailBackend.send_messages`: it reports success only after the server's final
+reply, and the outbox must record "sent" at the one moment that keeps a crashed worker
+from sending twice. An SMTP server takes responsibility for a message when it receives the
+"." that ends DATA (RFC 5321 4.1.1.4). We send the whole message but that dot, commit the
+delivery as sent (`hand_over`), then send the dot. If the worker dies before the commit,
+the server never got the dot and discards the message, and the sweep sends it again; if
+it dies after, the server has it and the outbox says so. Recording "sent" only after the
+server's reply instead would leave the reply's round trip and a database commit, about a
+millisecond per message, in which a killed worker sends the message twice.
+
+When the server then refuses the message (4xx, 5xx), the caller undoes the mark.
+"""
+
+import re
+import smtplib
+import socket
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.message import sanitize_address
+
+CRLF = b"\r\n"
+
+
+class Refused(Exception):
+    """The server answered with an error code: 4xx is worth retrying, 5xx is final."""
+
+    def __init__(self, code: int, reply: bytes | str):
+        self.code = code
+        self.reply = reply.decode(errors="replace") if isinstance(reply, bytes) else str(reply)
+        super().__init__(f"{code} {self.reply}")
+
+    @property
+    def temporary(self) -> bool:
+        return 400 <= self.code < 500
+
+
+class ConnectionLost(Exception):
+    """The connection failed before the message was handed over: the server does not have it."""
+
+
+class OutcomeUnknown(Exception):
+    """The connection failed after the final dot was sent: the server has most likely
+    accepted the message, but did not say so."""
+
+
+class ClaimLost(Exception):
+    """`hand_over` refused: the delivery is no longer this worker's to send."""
+
+
+def open_connection() -> BaseEmailBackend:
+    """One connection for a whole batch (raises OSError or SMTPException when it cannot)."""
+    backend = get_connection(timeout=settings.NOTIFICATIONS_SMTP_TIMEOUT)
+    backend.open()
+    smtp = getattr(backend, "connection", None)
+    if isinstance(smtp, smtplib.SMTP) and smtp.sock is not None:
+        # The final dot goes out as a small write of its own, right after the message:
+        # without this, Nagle's algorithm holds it until the server acknowledges the
+        # message (a delayed ACK, 40 ms on Linux), for every message.
+        smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    return backend
+
+
+def _dot_stuffed(data: bytes) -> bytes:
+    """The message as DATA carries it (RFC 5321 4.5.2), ending with CRLF, without the final dot."""
+    data = re.sub(rb"\r\n|\n|\r", CRLF, data)
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    return data if data.endswith(CRLF) else data + CRLF
+
+
+def send(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: Callable[[], bool]) -> None:
+    """Sends `message`, calling `hand_over()` at the point of no return.
+
+    Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost; returns once the server
+    has accepted the message.
+    """
+    smtp = getattr(backend, "connection", None)
+    if not isinstance(smtp, smtplib.SMTP):
+        # Console, file and in-memory backends (development, unit tests) cannot refuse.
+        if not hand_over():
+            raise ClaimLost
+        backend.send_messages([message])
+        return
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    sender = sanitize_address(message.from_email, encoding)
+    recipients = [sanitize_address(address, encoding) for address in message.recipients()]
+    data = _dot_stuffed(message.message().as_bytes(linesep="\r\n"))
+    try:
+        smtp.ehlo_or_helo_if_needed()
+        _expect(smtp, smtp.mail(sender), {250})
+        for address in recipients:
+            _expect(smtp, smtp.rcpt(address), {250, 251})
+        _expect(smtp, smtp.docmd("DATA"), {354})
+        smtp.send(data)
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        drop(backend)
+        raise ConnectionLost(str(error) or type(error).__name__) from error
+    if not hand_over():
+        # Leaving without the dot makes the server drop what it received.
+        drop(backend)
+        raise ClaimLost
+    try:
+        smtp.send(b"." + CRLF)
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        drop(backend)
+        raise ConnectionLost(str(error) or type(error).__name__) from error
+    try:
+        code, reply = smtp.getreply()
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        drop(backend)
+        raise OutcomeUnknown(str(error) or type(error).__name__) from error
+    if code != 250:
+        raise Refused(code, reply)
+
+
+def drop(backend: BaseEmailBackend) -> None:
+    """Closes the socket without QUIT: in the middle of DATA a QUIT would be read as text
+    and wait for a reply that never comes."""
+    smtp = getattr(backend, "connection", None)
+    if isinstance(smtp, smtplib.SMTP):
+        smtp.close()
+        backend.connection = None
+
+
+def close(backend: BaseEmailBackend) -> None:
+    """Ends the batch's connection politely when it is still usable."""
+    try:
+        backend.close()
+    except (smtplib.SMTPException, OSError):
+        drop(backend)
+
+
+def _expect(smtp: smtplib.SMTP, answer: tuple[int, bytes], codes: set[int]) -> None:
+    code, reply = answer
+    if code in codes:
+        return
+    if code == -1:
+        raise smtplib.SMTPServerDisconnected(reply.decode(errors="replace"))
+    # Leave the server ready for the next message of the batch.
+    try:
+        smtp.rset()
+    except (smtplib.SMTPException, OSError):
+        pass
+    raise Refused(code, reply)

@@ -1,0 +1,75 @@
+"""The queries the working-group pages need, with their joins."""
+
+from collections.abc import Iterable
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from forums.models import Meeting
+from forums.permissions import visible_meetings_filter
+
+from .models import ActionItem, Membership, WorkingGroup
+from .permissions import visible_action_items_filter
+
+
+def action_items_with_owners() -> QuerySet[ActionItem]:
+    return ActionItem.objects.select_related(
+        "owner_person__profile", "owner_organization", "working_group", "meeting"
+    ).order_by("due_on", "pk")
+
+
+def open_action_items(*, user, groups: QuerySet[WorkingGroup] | list[WorkingGroup] | None = None) -> QuerySet[ActionItem]:
+    """The open and in-progress items `user` may see, soonest due first; of `groups` when given."""
+    items = action_items_with_owners().filter(visible_action_items_filter(user), status__in=ActionItem.OPEN_STATUSES)
+    if groups is not None:
+        items = items.filter(working_group__in=groups)
+    return items
+
+
+def action_items_for_review(*, user, meeting: Meeting) -> list[ActionItem]:
+    """What a "Review of action items" agenda item lists: the open items of the meeting's
+    working group, or of every group of the forum for a plenary, as far as `user` may see."""
+    if meeting.working_group_id:
+        groups = WorkingGroup.objects.filter(pk=meeting.working_group_id)
+    else:
+        groups = WorkingGroup.objects.filter(forum_id=meeting.forum_id)
+    return mark_overdue(open_action_items(user=user, groups=groups))
+
+
+def action_items_owned_by(user) -> QuerySet[ActionItem]:
+    """Items owned by the person, or by their organisation, soonest due first."""
+    owned = Q(owner_person=user)
+    profile = getattr(user, "profile", None)
+    if profile is not None and profile.organization_id:
+        owned |= Q(owner_organization_id=profile.organization_id)
+    return action_items_with_owners().filter(owned)
+
+
+def group_by_slug(slug: str) -> WorkingGroup | None:
+    # Slugs are unique within a forum; the portal runs one forum, the first is the one.
+    return WorkingGroup.objects.select_related("forum").filter(slug=slug).order_by("forum_id").first()
+
+
+def group_members(group: WorkingGroup) -> QuerySet[Membership]:
+    return (
+        group.memberships.select_related("person__profile__organization__country")
+        .order_by("role", "person__profile__full_name", "pk")
+    )
+
+
+def group_meetings(*, user, group: WorkingGroup) -> QuerySet[Meeting]:
+    return (
+        Meeting.objects.filter(visible_meetings_filter(user), working_group=group)
+        .select_related("venue_country")
+        .order_by("-starts_at", "-pk")
+    )
+
+
+
+def mark_overdue(items: Iterable[ActionItem]) -> list[ActionItem]:
+    """Sets `overdue` on each item against today in the viewer's time zone (activated per request)."""
+    today = timezone.localdate()
+    marked = list(items)
+    for item in marked:
+        item.overdue = item.is_overdue(today)
+    return marked
