@@ -6,3 +6,6 @@ class AuditConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "audit"
     verbose_name = _("Audit record")
+
+    def ready(self) -> None:
+        from . import receivers  # noqa: F401  (connects the sign-in and MFA signals)

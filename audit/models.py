@@ -13,7 +13,40 @@ class AuditEvent(models.Model):
     """
 
     class Action(models.TextChoices):
+        # Accounts and sign-in
+        SIGNED_IN = "account.signed_in", _("Signed in")
+        SIGN_IN_FAILED = "account.sign_in_failed", _("Sign-in failed")
+        SIGNED_OUT = "account.signed_out", _("Signed out")
+        SIGNED_OUT_EVERYWHERE = "account.signed_out_everywhere", _("Signed out everywhere")
+        SESSION_EXPIRED = "account.session_expired", _("Session expired")
+        PASSWORD_CHANGED = "account.password_changed", _("Password changed")
+        PASSWORD_RESET = "account.password_reset", _("Password reset")
+        MFA_ADDED = "account.mfa_added", _("Authenticator added")
+        MFA_REMOVED = "account.mfa_removed", _("Authenticator removed")
+        MFA_RESET = "account.mfa_reset", _("Recovery codes regenerated")
+        MFA_FAILED = "account.mfa_failed", _("Wrong authenticator code")
+        ROLE_CHANGED = "account.role_changed", _("Role changed")
+        # Invitations
+        INVITATION_SENT = "invitation.sent", _("Invitation sent")
+        INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+        INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+        # Publication
+        AGENDA_PUBLISHED = "agenda.published", _("Agenda published")
+        MINUTES_STARTED = "minutes.started", _("Minutes started")
+        MINUTES_SUBMITTED = "minutes.submitted", _("Minutes sent for approval")
+        MINUTES_APPROVED = "minutes.approved", _("Minutes approved")
+        MINUTES_RETURNED = "minutes.returned", _("Minutes returned")
+        MINUTES_PUBLISHED = "minutes.published", _("Minutes published")
+        MINUTES_AMENDED = "minutes.amended", _("Minutes amendment started")
+        PAPER_ADDED = "paper.added", _("Paper added")
         PAPER_DOWNLOADED = "paper.downloaded", _("Paper downloaded")
+        # Registrations
+        REGISTRATION_APPROVED = "registration.approved", _("Registration approved")
+        REGISTRATION_DECLINED = "registration.declined", _("Registration declined")
+        CAPACITY_CHANGED = "registration.capacity_changed", _("Seats changed")
+        # Exports
+        ATTENDEES_EXPORTED = "export.attendees", _("Attendee list exported")
+        AUDIT_EXPORTED = "export.audit", _("Audit record exported")
 
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
@@ -36,3 +69,8 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} · {self.action} · {self.target_repr}"
+
+    @property
+    def action_label(self) -> str:
+        """The action in words; an action recorded by an older version keeps its code."""
+        return str(dict(self.Action.choices).get(self.action, self.action))

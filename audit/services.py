@@ -1,9 +1,21 @@
 """Writing to the audit record. One function; callers pass who, what and on which object."""
 
+import contextvars
+import ipaddress
+
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from .models import AuditEvent
+
+# The address of the request being answered (set by AuditContextMiddleware), so that a
+# service deep below a view records it without being handed the request.
+request_address: contextvars.ContextVar[str | None] = contextvars.ContextVar("audit_request_address", default=None)
+
+# What an event's target may be called at most, and how long a detail string may be:
+# the record stores what a person typed at a sign-in form, and that can be anything.
+TARGET_REPR_LENGTH = 300
+DETAIL_TEXT_LENGTH = 300
 
 
 def client_ip(request) -> str | None:
@@ -11,21 +23,50 @@ def client_ip(request) -> str | None:
 
     REMOTE_ADDR only: X-Forwarded-For can be forged by the client, and the proxy in front
     of the portal is not known here. Behind a proxy this is the proxy's address until the
-    deployment sets REMOTE_ADDR from a trusted header.
+    deployment sets REMOTE_ADDR from a trusted header. Anything that is not an address
+    (a misconfigured proxy) is stored as unknown rather than breaking the request.
     """
-    return request.META.get("REMOTE_ADDR") or None
+    address = request.META.get("REMOTE_ADDR") or None
+    if address is None:
+        return None
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
+
+
+def _clean_detail(detail: dict | None) -> dict:
+    """JSON-safe, bounded, without NUL characters (PostgreSQL's jsonb refuses them)."""
+    cleaned: dict = {}
+    for key, value in (detail or {}).items():
+        if isinstance(value, str):
+            value = value.replace("\x00", "")[:DETAIL_TEXT_LENGTH]
+        elif not isinstance(value, (int, float, bool, type(None), list, dict)):
+            value = str(value)[:DETAIL_TEXT_LENGTH]
+        cleaned[str(key)] = value
+    return cleaned
 
 
 def record_event(
-    *, actor, action: str, target: models.Model | None = None, ip: str | None = None, detail: dict | None = None
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    ip: str | None = None,
+    detail: dict | None = None,
 ) -> AuditEvent:
-    """Adds one AuditEvent row (and nothing else). Anonymous actors are stored as empty."""
+    """Adds one AuditEvent row (and nothing else). Anonymous actors are stored as empty.
+
+    Without `ip`, the address of the request being answered is recorded (none outside a
+    request). Call it inside the service's transaction: the record and the change it
+    describes are committed together.
+    """
     return AuditEvent.objects.create(
         actor=actor if actor is not None and actor.is_authenticated else None,
         action=action,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=target.pk if target is not None else None,
-        target_repr=str(target)[:300] if target is not None else "",
-        ip=ip,
-        detail=detail or {},
+        target_repr=str(target).replace("\x00", "")[:TARGET_REPR_LENGTH] if target is not None else "",
+        ip=ip if ip is not None else request_address.get(),
+        detail=_clean_detail(detail),
     )

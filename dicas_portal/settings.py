@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "simple_history",
     "participants",
     "forums",
@@ -51,6 +52,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "dicas_portal.security.SecurityHeadersMiddleware",
+    # Who did what from which address: the audit record reads the request's address here.
+    "audit.middleware.AuditContextMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -59,7 +62,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "participants.middleware.ViewerPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Sign-in lasts 8 hours at most, 30 idle minutes for the secretariat; checked before
+    # anything else a signed-in person reaches.
+    "participants.sessions.SessionLifetimeMiddleware",
     "participants.onboarding.ProfileStepMiddleware",
+    # After the profile step: officials, co-chairs and the secretariat set up MFA first.
+    "participants.mfa.MFARequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -117,6 +125,23 @@ ACCOUNT_ADAPTER = "participants.adapters.PortalAccountAdapter"
 # Sign up, confirm the address, fill in the profile: one sitting, no second sign-in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 LOGIN_REDIRECT_URL = "forums:home"
+# allauth's rate limits (counted in the cache): the 6th wrong password for one account
+# within a minute is refused, and so are floods of sign-ups and password-reset requests.
+ACCOUNT_RATE_LIMITS = {
+    "login": "30/m/ip",
+    "login_failed": "10/m/ip,5/m/key",
+    "signup": "20/m/ip",
+    "reset_password": "20/m/ip,5/m/key",
+    "reset_password_from_key": "20/m/ip",
+    "change_password": "5/m/user",
+    "reauthenticate": "10/m/user",
+}
+# Multi-factor sign-in: an authenticator app (TOTP) and recovery codes. Required for
+# officials, co-chairs and the secretariat (participants/mfa.py), optional for industry.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "DICAS Portal"
+# Invitation links (participants/invitations.py) work this many days, once.
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_URL = "account_login"
 
 ## INTERNATIONALISATION
@@ -204,6 +229,13 @@ NOTIFICATIONS_REMINDER_HOURS = env.int("NOTIFICATIONS_REMINDER_HOURS", default=2
 ## SECURITY
 
 SESSION_COOKIE_HTTPONLY = True
+# The CSRF token is read from the form, never from the cookie by script.
+CSRF_COOKIE_HTTPONLY = True
+# A sign-in lasts 8 hours however busy the person is; the secretariat, who can change
+# everything, is signed out after 30 idle minutes (participants/sessions.py).
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+PORTAL_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
+PORTAL_SECRETARIAT_IDLE_SECONDS = env.int("PORTAL_SECRETARIAT_IDLE_SECONDS", default=30 * 60)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -1,9 +1,13 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from participants import preferences
 
 from . import health
+
+# The admin's own sign-in form would skip the second factor: it sends to the portal's.
+admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("participants.urls")),
+    path("", include("audit.urls")),
     path("", include("forums.urls")),
     path("", include("working_groups.urls")),
 ]

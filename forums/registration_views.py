@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from audit.models import AuditEvent
+from audit.services import record_event
+
 from . import registration_selectors as selectors
 from . import services
 from .exports import attendees_csv
@@ -202,6 +205,9 @@ def change_capacity(request, pk: int):
 def export_attendees(request, pk: int, for_excel: bool = False):
     meeting = _managed_meeting(request, pk)
     content = attendees_csv(meeting, selectors.attendees(meeting), for_excel=for_excel)
+    # A list of people and their addresses left the portal: who took it is recorded.
+    record_event(actor=request.user, action=AuditEvent.Action.ATTENDEES_EXPORTED, target=meeting,
+                 detail={"for_excel": for_excel})
     response = HttpResponse(content, content_type="text/csv; charset=utf-8")
     name = f"meeting-{meeting.pk}-attendees{'-excel' if for_excel else ''}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'

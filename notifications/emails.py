@@ -6,20 +6,22 @@ with the headers mail programs act on and, for meeting changes and seats, an inv
 import re
 import zoneinfo
 from dataclasses import dataclass
-from email.mime.text import MIMEText
 from email.headerregistry import Address
+from email.mime.text import MIMEText
+from email.utils import parseaddr
 from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import sanitize_address
 from django.db import models
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from icalendar import Calendar, vCalAddress
 
@@ -27,6 +29,7 @@ from forums import calendars
 from forums.models import Document, Meeting, Minutes, Registration
 from participants.timezones import is_valid_time_zone
 
+from . import mime
 from .audiences import group_of, meeting_of
 from .models import Delivery, Dispatch, category_of, is_transactional
 
@@ -143,17 +146,35 @@ def load_target(dispatch: Dispatch) -> models.Model | None:
     return queryset.filter(pk=dispatch.target_id).first()
 
 
+# Headers the same for every recipient of one language: written once per group by mime.Writer.
+GROUP_HEADERS = ("List-Unsubscribe-Post", "Content-Language", "Auto-Submitted")
+
 # Stand-ins for what differs from one recipient to the next (see NoticeRenderer._rendered):
 # letters and digits only, so that no template filter or escaping can alter them.
 NAME_MARK = "RECIPIENTNAME5f1c9e"
 UNSUBSCRIBE_MARK = "UNSUBSCRIBEURL8b2d47"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Rendered:
+    """One language and zone's e-mail, with stand-ins for the recipient (see NoticeRenderer)."""
+
     subject: str
     text: str
     html: str
+    writer: mime.Writer | None = None
+
+
+@dataclass(frozen=True)
+class Personal:
+    """One recipient's e-mail: the rendered group's, with their name and links put in."""
+
+    name: str
+    address: str
+    text: str
+    html: str
+    headers: dict[str, str]  # in the order they are written
+    invitation: bytes | None
 
 
 class NoticeRenderer:
@@ -177,42 +198,84 @@ class NoticeRenderer:
         self._calendars: dict[str, Calendar] = {}
         self._renders: dict[tuple[str, str], Rendered] = {}
         self._unsubscribe_url = absolute_url(reverse("notifications:unsubscribe", args=[UNSUBSCRIBE_MARK]))
+        self._envelope_sender = _envelope_address(settings.DEFAULT_FROM_EMAIL)
 
     # -- the message ---------------------------------------------------------------
 
     def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
-        user = delivery.recipient
-        recipient = recipient_of(user)
+        """The e-mail as Django sends it (and as tests find it in mail.outbox)."""
+        recipient = recipient_of(delivery.recipient)
         rendered = self._rendered(recipient.language, recipient.zone)
+        personal = self._personal(delivery, recipient, rendered)
+        message = EmailMultiAlternatives(
+            subject=rendered.subject,
+            body=personal.text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[str(Address(display_name=personal.name, addr_spec=personal.address))
+                if personal.name != personal.address else personal.address],
+            headers=personal.headers,
+        )
+        message.attach_alternative(personal.html, "text/html")
+        if personal.invitation is not None:
+            part = MIMEText(personal.invitation.decode(), "calendar", "utf-8")
+            part.set_param("method", self.calendar_method)
+            part.add_header("Content-Disposition", "attachment", filename=self._invitation_filename())
+            message.attach(part)
+        return message
+
+    def envelope_for(self, delivery: Delivery) -> tuple[str, list[str], bytes]:
+        """(sender, recipients, the message's bytes) for SMTP: the same e-mail as
+        `message_for`, assembled by mime.Writer rather than by the e-mail package."""
+        recipient = recipient_of(delivery.recipient)
+        rendered = self._rendered(recipient.language, recipient.zone)
+        personal = self._personal(delivery, recipient, rendered)
+        if rendered.writer is None:
+            rendered.writer = mime.Writer(
+                sender=settings.DEFAULT_FROM_EMAIL,
+                subject=rendered.subject,
+                headers={name: personal.headers[name] for name in GROUP_HEADERS if name in personal.headers},
+            )
+        attachment = None
+        if personal.invitation is not None:
+            attachment = mime.Attachment(
+                content_type=f'text/calendar; charset="utf-8"; method={self.calendar_method}',
+                filename=self._invitation_filename(),
+                data=personal.invitation,
+            )
+        data = rendered.writer.assemble(
+            to=(personal.name if personal.name != personal.address else "", personal.address),
+            headers={name: value for name, value in personal.headers.items() if name not in GROUP_HEADERS},
+            text=personal.text, html=personal.html, attachment=attachment,
+        )
+        message = None
+        if data is None:  # a body too long for 8bit: Django's encoder picks quoted-printable
+            message = self.message_for(delivery)
+            data = message.message().as_bytes(linesep="\r\n")
+        return self._envelope_sender, [_envelope_address(personal.address)], data
+
+    def _personal(self, delivery: Delivery, recipient: "Recipient", rendered: Rendered) -> Personal:
+        user = delivery.recipient
         unsubscribe_url = None
         if not self.transactional:
             token = unsubscribe_token(person_id=user.pk, category=self.category)
             unsubscribe_url = self._unsubscribe_url.replace(UNSUBSCRIBE_MARK, token)
-        text = rendered.text.replace(NAME_MARK, recipient.name).replace(UNSUBSCRIBE_MARK, unsubscribe_url or "")
-        html = rendered.html.replace(NAME_MARK, escape(recipient.name)).replace(
-            UNSUBSCRIBE_MARK, escape(unsubscribe_url or ""))
-        headers = {
-            "Message-ID": message_id(delivery),
-            "Content-Language": recipient.language,
-            # RFC 3834: automatic replies should not answer it.
-            "Auto-Submitted": "auto-generated",
-        }
+        headers = {"Message-ID": message_id(delivery)}
         if unsubscribe_url:
             headers["List-Unsubscribe"] = f"<{unsubscribe_url}>"
             # RFC 8058: the mail program may unsubscribe with one POST, without a page.
             headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message = EmailMultiAlternatives(
-            subject=rendered.subject,
-            body=text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[str(Address(display_name=recipient.name, addr_spec=user.email)) if recipient.name != user.email
-                else user.email],
+        headers["Content-Language"] = recipient.language
+        # RFC 3834: automatic replies should not answer it.
+        headers["Auto-Submitted"] = "auto-generated"
+        return Personal(
+            name=recipient.name,
+            address=user.email,
+            text=rendered.text.replace(NAME_MARK, recipient.name).replace(UNSUBSCRIBE_MARK, unsubscribe_url or ""),
+            html=rendered.html.replace(NAME_MARK, escape(recipient.name)).replace(
+                UNSUBSCRIBE_MARK, escape(unsubscribe_url or "")),
             headers=headers,
+            invitation=self.invitation_for(user, recipient) if self.calendar_method else None,
         )
-        message.attach_alternative(html, "text/html")
-        if self.calendar_method:
-            message.attach(self.invitation_for(user, recipient))
-        return message
 
     def _rendered(self, language: str, zone: str) -> Rendered:
         key = (language, zone)
@@ -257,6 +320,11 @@ class NoticeRenderer:
             "preferences_url": absolute_url(reverse("notifications:preferences")),
             "action_items_url": _optional_url("working_groups:my_action_items"),
         }
+        minutes = context["minutes"]
+        # Worked out here rather than with `default:` in the templates: a filter's argument
+        # must exist, and a service may leave any key out of the context.
+        context["version"] = minutes.version if minutes is not None else self.info.get("version")
+        context["reason"] = (registration.decline_reason if registration is not None else "") or self.info.get("reason")
         if registration is not None:
             # Told to the secretariat: whose registration it is.
             profile = getattr(registration.person, "profile", None)
@@ -267,7 +335,9 @@ class NoticeRenderer:
 
     # -- the invitation ------------------------------------------------------------
 
-    def invitation_for(self, user, recipient: Recipient) -> MIMEText:
+    def invitation_for(self, user, recipient: Recipient) -> bytes:
+        """The .ics for one recipient: the meeting's stable UID and current SEQUENCE, with
+        METHOD (REQUEST or CANCEL) and the recipient as attendee."""
         with translation.override(recipient.language):
             calendar = self._calendar(recipient.language)
         event = calendar.walk("VEVENT")[0]
@@ -276,12 +346,10 @@ class NoticeRenderer:
         attendee.params["role"] = "REQ-PARTICIPANT"
         event.pop("attendee", None)
         event.add("attendee", attendee, encode=0)
-        part = MIMEText(calendar.to_ical().decode(), "calendar", "utf-8")
-        # Mail programs offer "accept / decline" or "remove from calendar" from this parameter.
-        part.set_param("method", self.calendar_method)
-        part.add_header("Content-Disposition", "attachment",
-                        filename="cancel.ics" if self.calendar_method == "CANCEL" else "invite.ics")
-        return part
+        return calendar.to_ical()
+
+    def _invitation_filename(self) -> str:
+        return "cancel.ics" if self.calendar_method == "CANCEL" else "invite.ics"
 
     def _calendar(self, language: str) -> Calendar:
         """The meeting's calendar object with METHOD, in one language; made once per batch."""
@@ -300,6 +368,13 @@ class NoticeRenderer:
                 event.add("status", "CANCELLED")
             self._calendars[language] = calendar
         return self._calendars[language]
+
+
+def _envelope_address(address: str) -> str:
+    """The bare address MAIL FROM and RCPT TO take (an international domain in punycode)."""
+    if address.isascii() and "<" not in address:
+        return address
+    return parseaddr(sanitize_address(address, "utf-8"))[1]
 
 
 def _optional_url(name: str, *args: Any) -> str | None:

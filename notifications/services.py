@@ -216,8 +216,7 @@ def _send_claimed(dispatch_id: int, claimed_at: datetime, ids: list[int], result
         for delivery in deliveries:
             _fail(delivery, claimed_at, "The notice's object no longer exists.", result)
         return
-    # Stop well inside the lease, so the sweep never takes back a batch still being sent.
-    deadline = time.monotonic() + settings.NOTIFICATIONS_SENDING_LEASE_SECONDS / 2
+    deadline = time.monotonic() + batch_budget_seconds()
     try:
         backend = transport.open_connection()
     except (OSError, smtplib.SMTPException) as error:
@@ -236,11 +235,24 @@ def _send_claimed(dispatch_id: int, claimed_at: datetime, ids: list[int], result
         transport.close(backend)
 
 
+def batch_budget_seconds() -> float:
+    """How long a batch may keep taking messages: well inside the lease, so the sweep never
+    takes back a batch still being sent, and inside the task's soft time limit, so the
+    limit never interrupts a message between its hand-over and its final dot."""
+    budget = settings.NOTIFICATIONS_SENDING_LEASE_SECONDS / 2
+    soft_limit = getattr(settings, "CELERY_TASK_SOFT_TIME_LIMIT", None)
+    return min(budget, soft_limit / 2) if soft_limit else budget
+
+
 def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: datetime,
              result: BatchResult) -> bool:
     """Sends one delivery; returns False when the connection can no longer be used."""
+    smtp = transport.speaks_smtp(backend)
     try:
-        message = renderer.message_for(delivery)
+        if smtp:
+            sender, recipients, data = renderer.envelope_for(delivery)
+        else:
+            message = renderer.message_for(delivery)
     except Exception as error:  # a template or data problem: trying again would fail again
         logger.exception("Could not render delivery %s", delivery.pk)
         _fail(delivery, claimed_at, f"Could not write the e-mail: {_describe(error)}", result)
@@ -253,7 +265,10 @@ def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: 
         return handed_over
 
     try:
-        transport.send(backend, message, hand_over=hand_over)
+        if smtp:
+            transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=hand_over)
+        else:
+            transport.send_message(backend, message, hand_over=hand_over)
     except transport.Refused as refusal:
         was = Status.SENT if handed_over else Status.SENDING
         if refusal.temporary:

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
-from django.core.mail.message import sanitize_address
 
 CRLF = b"\r\n"
 
@@ -72,30 +71,33 @@ def _dot_stuffed(data: bytes) -> bytes:
     return data if data.endswith(CRLF) else data + CRLF
 
 
-def send(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: Callable[[], bool]) -> None:
-    """Sends `message`, calling `hand_over()` at the point of no return.
+def speaks_smtp(backend: BaseEmailBackend) -> bool:
+    return isinstance(getattr(backend, "connection", None), smtplib.SMTP)
+
+
+def send_message(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: Callable[[], bool]) -> None:
+    """Console, file and in-memory backends (development, unit tests): they cannot refuse."""
+    if not hand_over():
+        raise ClaimLost
+    backend.send_messages([message])
+
+
+def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str], data: bytes,
+               hand_over: Callable[[], bool]) -> None:
+    """Sends one message over the batch's SMTP connection, calling `hand_over()` at the
+    point of no return (see the module).
 
     Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost; returns once the server
     has accepted the message.
     """
-    smtp = getattr(backend, "connection", None)
-    if not isinstance(smtp, smtplib.SMTP):
-        # Console, file and in-memory backends (development, unit tests) cannot refuse.
-        if not hand_over():
-            raise ClaimLost
-        backend.send_messages([message])
-        return
-    encoding = message.encoding or settings.DEFAULT_CHARSET
-    sender = sanitize_address(message.from_email, encoding)
-    recipients = [sanitize_address(address, encoding) for address in message.recipients()]
-    data = _dot_stuffed(message.message().as_bytes(linesep="\r\n"))
+    smtp: smtplib.SMTP = backend.connection
     try:
         smtp.ehlo_or_helo_if_needed()
         _expect(smtp, smtp.mail(sender), {250})
         for address in recipients:
             _expect(smtp, smtp.rcpt(address), {250, 251})
         _expect(smtp, smtp.docmd("DATA"), {354})
-        smtp.send(data)
+        smtp.send(_dot_stuffed(data))
     except (smtplib.SMTPServerDisconnected, OSError) as error:
         drop(backend)
         raise ConnectionLost(str(error) or type(error).__name__) from error

@@ -31,7 +31,7 @@ def _require_secretariat(request) -> None:
 @require_safe
 def dispatch_list(request):
     _require_secretariat(request)
-    page = Paginator(selectors.dispatches_with_counts(), DISPATCH_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(selectors.dispatch_page(), DISPATCH_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "notifications/dispatch_list.html", {"page": page})
 
 
@@ -77,7 +77,7 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         try:
             services.unsubscribe(token=token)
-        except LookupError:
+        except (LookupError, ValueError):  # the person is gone, or the category no longer exists
             return render(request, "notifications/unsubscribe_invalid.html", status=BAD_REQUEST)
         return render(request, "notifications/unsubscribed.html", {"category": category_label})
     return render(request, "notifications/unsubscribe.html", {"category": category_label, "token": token})

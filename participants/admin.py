@@ -24,4 +24,6 @@ class ProfileAdmin(admin.ModelAdmin):
     search_fields = ["user__email", "full_name", "full_name_ja", "organization__name"]
     list_select_related = ["user", "organization"]
     autocomplete_fields = ["organization"]
-    readonly_fields = ["calendar_token"]
+    # Roles change on the portal's people page, through participants.services.change_role,
+    # which refuses one's own role and records every change in the audit record.
+    readonly_fields = ["calendar_token", "role"]

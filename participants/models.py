@@ -125,3 +125,69 @@ class Profile(models.Model):
     @property
     def country(self) -> Country | None:
         return self.organization.country if self.organization else None
+
+
+def new_invitation_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Invitation(models.Model):
+    """An account for an official, a co-chair or the secretariat, offered by the secretariat.
+
+    The e-mail carries a signed link (participants/invitations.py) naming this row and its
+    nonce; it works once (accepted_at), until expires_at, and not after a revocation. The
+    role and organisation come from here, never from what the invitee posts.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the invitee")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    email = models.EmailField(_("e-mail address"))
+    role = models.CharField(_("role"), max_length=20, choices=ProfileRole.choices)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="invitations", verbose_name=_("organisation")
+    )
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    # The e-mail is written in this language, and the account starts in it.
+    language = models.CharField(_("language"), max_length=8, choices=settings.LANGUAGES, default="en")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("link expires"))
+    # Part of the signed link: a link made for another nonce (an earlier one) does not work.
+    nonce = models.CharField(max_length=40, default=new_invitation_nonce, editable=False)
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("account made"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=["official", "cochair", "secretariat"]),
+                name="invitation_role_invitable",
+                violation_error_message=_("Invitations are for officials, co-chairs and the secretariat."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.get_role_display()})"
+
+    def status_at(self, now) -> str:
+        if self.accepted_at is not None:
+            return self.Status.ACCEPTED
+        if self.revoked_at is not None:
+            return self.Status.REVOKED
+        if now >= self.expires_at:
+            return self.Status.EXPIRED
+        return self.Status.PENDING

@@ -6,6 +6,15 @@ from .models import Profile
 
 Role = Profile.Role
 STAFF_ROLES = frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR})
+# Accounts that see what industry must not: made by invitation only, and never usable
+# without a second factor (participants/mfa.py).
+PRIVILEGED_ROLES = frozenset({Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT})
+# What an invitation may make someone. Industry representatives sign up themselves;
+# administrators are made by hand for the admin site.
+INVITABLE_ROLES = (Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
+# What the secretariat may set on someone else's profile. Administrator is not among
+# them: that is a superuser, made on the server, never through the portal.
+ASSIGNABLE_ROLES = (Role.INDUSTRY, Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
 
 
 def role_of(user) -> str | None:
@@ -32,6 +41,52 @@ def sees_every_meeting(user) -> bool:
 
 def is_participant(user) -> bool:
     return role_of(user) is not None
+
+
+# Multi-factor sign-in ------------------------------------------------------------------
+
+
+def mfa_required(user) -> bool:
+    """Officials, co-chairs and the secretariat read what must not leak: a stolen password
+    alone must not be enough. Industry representatives may turn MFA on if they wish."""
+    return role_of(user) in PRIVILEGED_ROLES
+
+
+# Invitations and roles ---------------------------------------------------------------
+
+
+def can_invite(user) -> bool:
+    return is_secretariat(user)
+
+
+def invitable_roles(user) -> tuple[str, ...]:
+    return INVITABLE_ROLES if can_invite(user) else ()
+
+
+def can_manage_people(user) -> bool:
+    """The list of accounts with their roles, and changing a role."""
+    return is_secretariat(user)
+
+
+def assignable_roles(actor, profile: Profile) -> tuple[str, ...]:
+    """The roles `actor` may give `profile`: none for their own profile (nobody raises
+    their own role, nor lowers it by mistake), none for an administrator's."""
+    if not can_manage_people(actor) or profile.user_id == actor.pk:
+        return ()
+    if profile.user.is_superuser or profile.role == Role.ADMINISTRATOR:
+        return ()
+    return ASSIGNABLE_ROLES
+
+
+def can_change_role(actor, profile: Profile, role: str) -> bool:
+    return role in assignable_roles(actor, profile)
+
+
+# The audit record ----------------------------------------------------------------------
+
+
+def can_view_audit(user) -> bool:
+    return is_secretariat(user)
 
 
 ANONYMOUS = AnonymousUser()

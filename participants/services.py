@@ -1,8 +1,14 @@
 """Changes to participants. One function per action, keyword-only, one transaction each."""
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.models import AuditEvent
+from audit.services import record_event
 
 from .models import Country, Organization, Profile, new_calendar_token
+from .permissions import can_change_role
 
 
 def reset_calendar_token(*, profile: Profile) -> Profile:
@@ -70,4 +76,27 @@ def save_profile_details(
         profile.time_zone = time_zone
         profile.full_clean(validate_unique=False, validate_constraints=False)
         profile.save()
+    return profile
+
+
+def change_role(*, profile: Profile, role: str, by) -> Profile:
+    """The one way a role changes (the admin shows it read-only; no form of a person's own
+    carries it). Nobody changes their own role, nor an administrator's, and nobody is made
+    an administrator here (participants.permissions.assignable_roles).
+
+    Side effects: the profile's role, one audit event with the old and new role. Raises
+    PermissionDenied when `by` may not give this role to this person.
+    """
+    with transaction.atomic():
+        profile = Profile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
+        if not can_change_role(by, profile, role):
+            raise PermissionDenied(_("You may not give this role to this person."))
+        previous = profile.role
+        if previous == role:
+            return profile
+        profile.role = role
+        profile.full_clean(validate_unique=False, validate_constraints=False)
+        profile.save(update_fields=["role"])
+        record_event(actor=by, action=AuditEvent.Action.ROLE_CHANGED, target=profile.user,
+                     detail={"from": previous, "to": role, "email": profile.user.email})
     return profile

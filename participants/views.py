@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from . import services
 from .forms import ProfileDetailsForm
+from .mfa import has_second_factor
 from .models import Profile
 from .onboarding import profile_is_complete
 
@@ -23,7 +24,8 @@ def own_profile(request) -> Profile:
 def profile(request):
     profile = own_profile(request)
     feed_url = request.build_absolute_uri(reverse("forums:personal_feed", args=[profile.calendar_token]))
-    return render(request, "participants/profile.html", {"profile": profile, "feed_url": feed_url})
+    return render(request, "participants/profile.html", {"profile": profile, "feed_url": feed_url,
+                                                         "has_second_factor": has_second_factor(request.user)})
 
 
 @login_required

@@ -13,6 +13,21 @@ from dicas_portal.celery import app as celery_app
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
+# Property-based tests (tests/security/test_fuzz_*.py): a few thousand examples in all by
+# default; HYPOTHESIS_PROFILE=thorough for ten times as many.
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
+
+hypothesis_settings.register_profile(
+    "default", deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile(
+    "thorough", deadline=None, print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
 
 def postgres_missing_reason() -> str | None:
     if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
@@ -94,6 +109,17 @@ class Cast:
 @pytest.fixture
 def cast(db) -> Cast:
     return Cast()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """allauth counts sign-in failures, sign-ups and used TOTP codes in the cache, which
+    outlives each test's database: every test starts with clean counts."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -2,11 +2,16 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.utils import decrypt
 from django.contrib.auth import get_user_model
+from django.utils import timezone
 
 from forums.models import AgendaItem, Forum, Meeting, Registration
 from forums.models import Minutes
 from participants.models import Country, Organization, Profile
+from participants.permissions import mfa_required
 from working_groups.models import ActionItem, Membership, WorkingGroup
 
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
@@ -43,17 +48,50 @@ class UserFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def role(user, create, extracted, **kwargs):
         if create and extracted:
-            ProfileFactory(user=user, role=extracted)
+            ProfileFactory(user=user, role=extracted, mfa=False)  # the user's own `mfa` decides
+
+    @factory.post_generation
+    def mfa(user, create, extracted, **kwargs):
+        """Officials, co-chairs and the secretariat cannot use the portal without a second
+        factor (participants/mfa.py): they get an authenticator app unless `mfa=False`."""
+        if create and extracted is not False and (extracted or mfa_required(user)):
+            enrol_totp(user)
+
+
+def enrol_totp(user, secret: str | None = None) -> str:
+    """Gives `user` an authenticator app (TOTP) and returns its secret."""
+    existing = Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).first()
+    if existing is not None:
+        return decrypt(existing.data["secret"])
+    secret = secret or generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret
+
+
+def totp_code(secret: str, *, at=None) -> str:
+    """The code an authenticator app shows for `secret` now (or at `at`)."""
+    moment = (at or timezone.now()).timestamp()
+    return format_hotp_value(hotp_value(secret, int(moment) // 30))
+
+
+def totp_secret_of(user) -> str:
+    return decrypt(Authenticator.objects.get(user=user, type=Authenticator.Type.TOTP).data["secret"])
 
 
 class ProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Profile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory)
     full_name = factory.Sequence(lambda n: f"Person {n}")
     organization = factory.SubFactory(OrganizationFactory)
     role = Profile.Role.INDUSTRY
+
+    @factory.post_generation
+    def mfa(profile, create, extracted, **kwargs):
+        if create and extracted is not False and mfa_required(profile.user):
+            enrol_totp(profile.user)
 
 
 class ForumFactory(factory.django.DjangoModelFactory):
@@ -132,3 +170,11 @@ class ActionItemFactory(factory.django.DjangoModelFactory):
     text = factory.Sequence(lambda n: f"Circulate the list of candidate shipyards ({n})")
     owner_person = factory.SubFactory(UserFactory, role="official")
     due_on = factory.LazyFunction(lambda: datetime.now(TOKYO).date() + timedelta(days=14))
+
+
+def confirm_email(user):
+    """allauth signs in only accounts whose address is confirmed (and adds MFA only then)."""
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user

@@ -16,6 +16,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
 from participants.models import Organization
@@ -272,6 +274,8 @@ def publish_agenda(*, meeting: Meeting, by) -> AgendaVersion:
             audience=Dispatch.Audience.MEETING_VIEWERS,
             context={"version": version.number, "agenda_version_id": version.pk, "changes": version.changes},
         )
+        record_event(actor=by, action=AuditEvent.Action.AGENDA_PUBLISHED, target=meeting,
+                     detail={"version": version.number})
     return version
 
 

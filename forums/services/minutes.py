@@ -12,6 +12,8 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
 
@@ -19,6 +21,15 @@ from ..models import Meeting, Minutes
 from ..permissions import can_approve_minutes, can_write_minutes
 
 Status = Minutes.Status
+# The steps that go in the audit record (saving a draft's text does not).
+AUDITED_STEPS = {
+    "started": AuditEvent.Action.MINUTES_STARTED,
+    "submitted": AuditEvent.Action.MINUTES_SUBMITTED,
+    "approved": AuditEvent.Action.MINUTES_APPROVED,
+    "returned": AuditEvent.Action.MINUTES_RETURNED,
+    "published": AuditEvent.Action.MINUTES_PUBLISHED,
+    "amendment started": AuditEvent.Action.MINUTES_AMENDED,
+}
 
 
 def _require_writer(by, meeting: Meeting) -> None:
@@ -49,6 +60,9 @@ def _save(minutes: Minutes, *, by, reason: str) -> None:
     minutes._change_reason = reason
     minutes.full_clean()
     minutes.save()
+    if reason in AUDITED_STEPS:
+        record_event(actor=by, action=AUDITED_STEPS[reason], target=minutes,
+                     detail={"meeting_id": minutes.meeting_id, "version": minutes.version})
 
 
 def _refresh(target: Minutes, source: Minutes) -> None:

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
 from working_groups.models import WorkingGroup
@@ -215,6 +217,8 @@ def add_paper(
                     "marking": marking,
                 },
             )
+            record_event(actor=by, action=AuditEvent.Action.PAPER_ADDED, target=document,
+                         detail={"marking": marking, "file": document.file.name})
     except Exception:
         # No row points at the stored file: remove it rather than leave an orphan behind.
         document.file.delete(save=False)

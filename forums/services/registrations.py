@@ -19,6 +19,8 @@ from django.db.models import Count, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
 from participants.onboarding import profile_is_complete
@@ -344,8 +346,8 @@ def approve_registrations(*, meeting: Meeting, registration_ids, by) -> list[Reg
 
     Side effects: each becomes confirmed while seats last (and within the per-organisation
     limit), otherwise waitlisted; decided_by/decided_at are set; each person is told
-    (REGISTRATION_CONFIRMED or REGISTRATION_WAITLISTED). All or nothing: a selected
-    registration that is not pending refuses the whole batch.
+    (REGISTRATION_CONFIRMED or REGISTRATION_WAITLISTED); one audit entry for the batch.
+    All or nothing: a selected registration that is not pending refuses the whole batch.
     """
     with transaction.atomic():
         meeting = _locked_meeting(meeting)
@@ -375,6 +377,11 @@ def approve_registrations(*, meeting: Meeting, registration_ids, by) -> list[Reg
                 position = None
                 _tell(registration, Dispatch.Event.REGISTRATION_CONFIRMED)
             outcomes.append(RegistrationOutcome(registration, waitlist_position=position, wait_reason=wait_reason))
+        # One entry per decision taken, however many people it covers.
+        record_event(actor=by, action=AuditEvent.Action.REGISTRATION_APPROVED, target=meeting, detail={
+            "registrations": [outcome.registration.pk for outcome in outcomes],
+            "waitlisted": [outcome.registration.pk for outcome in outcomes if outcome.wait_reason],
+        })
     return outcomes
 
 
@@ -384,7 +391,8 @@ def decline_registrations(*, meeting: Meeting, registration_ids, reason: str, by
 
     Side effects: each becomes declined with `reason`, decided_by/decided_at set, and the
     person is told (REGISTRATION_DECLINED, the reason in the notice); seats freed go to the
-    first eligible people on the waiting list (REGISTRATION_PROMOTED). All or nothing.
+    first eligible people on the waiting list (REGISTRATION_PROMOTED); one audit entry for
+    the batch. All or nothing.
     """
     reason = (reason or "").strip()
     if not reason:
@@ -410,14 +418,16 @@ def decline_registrations(*, meeting: Meeting, registration_ids, reason: str, by
             registration.decided_at = now
             registration.save(update_fields=["status", "decline_reason", "decided_by", "decided_at", "updated_at"])
             _tell(registration, Dispatch.Event.REGISTRATION_DECLINED, reason=reason)
+        record_event(actor=by, action=AuditEvent.Action.REGISTRATION_DECLINED, target=meeting,
+                     detail={"registrations": [registration.pk for registration in chosen], "reason": reason})
         return _promote_waiting(meeting)
 
 
 def change_capacity(*, meeting: Meeting, capacity: int, by) -> list[Registration]:
     """Sets the number of seats; returns whoever was promoted into the new ones.
 
-    Side effects: saves the meeting's capacity; a raise confirms the first eligible
-    people on the waiting list (REGISTRATION_PROMOTED). Refuses a capacity below the
+    Side effects: saves the meeting's capacity, with an audit entry; a raise confirms the
+    first eligible people on the waiting list (REGISTRATION_PROMOTED). Refuses a capacity below the
     seats already confirmed: nobody loses a confirmed seat this way.
     """
     with transaction.atomic():
@@ -432,8 +442,11 @@ def change_capacity(*, meeting: Meeting, capacity: int, by) -> list[Registration
                 _("%(confirmed)d people are already confirmed: the capacity cannot go below that. Nothing was changed.")
                 % {"confirmed": seats.total}
             )
+        previous = meeting.capacity
         meeting.capacity = capacity
         meeting.save(update_fields=["capacity", "updated_at"])
+        record_event(actor=by, action=AuditEvent.Action.CAPACITY_CHANGED, target=meeting,
+                     detail={"from": previous, "to": capacity})
         return _promote_waiting(meeting, seats)
 
 

@@ -70,11 +70,24 @@ def browser(_allow_async_unsafe):
 
 @pytest.fixture
 def page(browser):
+    """A fresh page. The test fails if the browser reports an error on any page it shows:
+    a script error, a resource that did not load, or anything the Content-Security-Policy
+    refused (Chromium reports each refusal as a console error)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(console_problem(message)) if message.type == "error" else None)
+    page.on("pageerror", lambda error: problems.append(f"uncaught script error: {error}"))
+    page.browser_problems = problems  # a test that provokes an error on purpose may clear it
     yield page
     context.close()
+    assert not problems, "the browser reported errors:\n" + "\n".join(problems)
+
+
+def console_problem(message) -> str:
+    location = message.location or {}
+    return f"console error on {location.get('url', '?')}: {message.text}"
 
 
 @pytest.fixture

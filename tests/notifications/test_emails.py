@@ -192,3 +192,14 @@ def test_every_notice_renders_both_parts_in_both_languages(event, language, cast
     assert "{{" not in message.body + html_of(message) and "{%" not in message.body + html_of(message)
     if language == "ja":
         assert "艦船の補修・整備" in message.subject + message.body or event == Event.PAPER_ADDED
+
+
+@pytest.mark.parametrize("event", Dispatch.Event.values)
+def test_every_notice_renders_when_the_service_gave_no_context(event, cast, group_meeting, publish):
+    target, audience = _target_for(event, cast, group_meeting)
+
+    publish(event=event, target=target, audience=audience, person=cast.member if audience == Audience.PERSON else None)
+
+    message = mail_to(cast.member)
+    assert message.subject and "</html>" in html_of(message)
+    assert Delivery.objects.get(recipient=cast.member).status == Delivery.Status.SENT

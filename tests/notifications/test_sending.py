@@ -161,15 +161,14 @@ def test_without_the_hand_over_the_server_drops_the_message(smtp_sink, dispatch)
     """The server only takes a message at its final dot, which follows the hand-over."""
     from notifications.emails import NoticeRenderer
 
-    delivery = dispatch.deliveries.first()
-    message = NoticeRenderer(dispatch).message_for(delivery)
+    sender, recipients, data = NoticeRenderer(dispatch).envelope_for(dispatch.deliveries.first())
     backend = transport.open_connection()
 
     with pytest.raises(transport.ClaimLost):
-        transport.send(backend, message, hand_over=lambda: False)
+        transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=lambda: False)
 
     backend = transport.open_connection()
-    transport.send(backend, message, hand_over=lambda: True)
+    transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=lambda: True)
     transport.close(backend)
     assert smtp_sink.count() == 1
 

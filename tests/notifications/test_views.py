@@ -42,6 +42,7 @@ def test_the_secretariat_sees_each_notice_with_its_counts(client, cast, failed_d
     assert (rows[other.pk].sent_count, rows[other.pk].waiting_count, rows[other.pk].failed_count) == (1, 4, 0)
     html = page.content.decode()
     assert "Minutes published" in html
+    assert f"{cast.member.email}: 550 5.1.1 No such user here" in html
     assert reverse("notifications:retry_dispatch", args=[failed_dispatch.pk]) in html
     assert reverse("notifications:retry_dispatch", args=[other.pk]) not in html
 

@@ -5,8 +5,10 @@ import csv
 import io
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from forums.exports import neutralise
+from forums.exports import FORMULA_TRIGGERS, neutralise
 from forums.models import Registration
 from forums.services import register
 from tests.factories import OrganizationFactory
@@ -26,6 +28,13 @@ def test_a_cell_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text(val
 @pytest.mark.parametrize("value", ["Yamada", "山田 太郎", "Seto Marine (=Yokosuka)", "", "1+1", "a@b.example"])
 def test_other_cells_are_left_alone(value):
     assert neutralise(value) == value
+
+
+@given(st.text())
+def test_no_cell_ever_starts_a_formula_and_nothing_else_is_lost(value):
+    written = neutralise(value)
+    assert not written.startswith(FORMULA_TRIGGERS)
+    assert written in (value, "'" + value)
 
 
 def read(response, *, bom: bool) -> list[list[str]]:

@@ -9,6 +9,8 @@ import zoneinfo
 from datetime import date, datetime, time, timedelta
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -17,9 +19,15 @@ from django.utils import timezone
 from forums.models import AgendaItem, CoChair, Forum, ForumCountry, Meeting, Minutes
 from forums.services.agenda import seed_published_agenda
 from participants.models import Country, Organization, Profile
+from participants.permissions import PRIVILEGED_ROLES
 from working_groups.models import Membership, WorkingGroup
 
 DEMO_PASSWORD = "dicas-demo-2024"
+# Officials, co-chairs and the secretariat must sign in with a second factor: their demo
+# accounts share this authenticator-app secret (base32), printed by the command so that
+# it can be added to an app such as Google Authenticator, 1Password or FreeOTP.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDICASDEMOTWOFOUR"
+MFA_ROLES = {str(role) for role in PRIVILEGED_ROLES}
 TOKYO = "Asia/Tokyo"
 WASHINGTON = "America/New_York"
 HONOLULU = "Pacific/Honolulu"
@@ -97,7 +105,11 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, _name_ja, role, *_rest in ACCOUNTS:
-            self.stdout.write(f"  {role:<14} {email}")
+            self.stdout.write(f"  {role:<14} {email}{'  (authenticator app)' if role in MFA_ROLES else ''}")
+        self.stdout.write(
+            f"Officials, co-chairs and the secretariat also need a code from an authenticator app: "
+            f"add the secret {DEMO_TOTP_SECRET} (TOTP, 6 digits, 30 seconds) to one."
+        )
 
     def load_countries(self) -> dict[str, Country]:
         return {
@@ -187,6 +199,10 @@ class Command(BaseCommand):
             )
             for slug in memberships:
                 Membership.objects.get_or_create(working_group=groups[slug], person=user)
+            if role in MFA_ROLES:
+                Authenticator.objects.update_or_create(
+                    user=user, type=Authenticator.Type.TOTP, defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}}
+                )
             if role == "cochair":
                 CoChair.objects.filter(forum=forum, country=organizations[organization].country).update(holder=user)
 

@@ -1,0 +1,28 @@
+"""Receivers of the sign-in and MFA signals that concern participants' sessions."""
+
+from allauth.mfa.signals import authenticator_added, authenticator_removed
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+
+from .mfa import forget_second_factor, remember_second_factor
+from .sessions import start_session_clock
+
+
+@receiver(user_logged_in, dispatch_uid="participants.start_session_clock")
+def start_clock_at_sign_in(sender, request, user, **kwargs) -> None:
+    # Signing in outside a request (a script) has no session to stamp.
+    if request is not None and hasattr(request, "session"):
+        start_session_clock(request)
+        remember_second_factor(request, user)
+
+
+@receiver(authenticator_added, dispatch_uid="participants.mfa_added")
+def second_factor_added(sender, request, user, authenticator, **kwargs) -> None:
+    if request is not None:
+        remember_second_factor(request, user)
+
+
+@receiver(authenticator_removed, dispatch_uid="participants.mfa_removed")
+def second_factor_removed(sender, request, user, authenticator, **kwargs) -> None:
+    if request is not None:
+        forget_second_factor(request)
