@@ -212,8 +212,6 @@ CELERY_TIMEZONE = "UTC"
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
 # Deliveries claimed and sent over one SMTP connection at a time.
 NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=200)
-# Batch chains started per dispatch, so that several workers share a large fan-out.
-NOTIFICATIONS_PARALLEL_SENDERS = env.int("NOTIFICATIONS_PARALLEL_SENDERS", default=4)
 # After a temporary refusal: wait base, 2×base, 4×base… (capped), give up after so many attempts.
 NOTIFICATIONS_RETRY_BASE_SECONDS = env.float("NOTIFICATIONS_RETRY_BASE_SECONDS", default=60.0)
 NOTIFICATIONS_RETRY_MAX_SECONDS = env.float("NOTIFICATIONS_RETRY_MAX_SECONDS", default=6 * 3600.0)
@@ -233,9 +231,12 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True
 # A sign-in lasts 8 hours however busy the person is; the secretariat, who can change
 # everything, is signed out after 30 idle minutes (participants/sessions.py).
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
-PORTAL_SESSION_MAX_SECONDS = SESSION_COOKIE_AGE
+PORTAL_SESSION_MAX_SECONDS = env.int("PORTAL_SESSION_MAX_SECONDS", default=8 * 60 * 60)
 PORTAL_SECRETARIAT_IDLE_SECONDS = env.int("PORTAL_SECRETARIAT_IDLE_SECONDS", default=30 * 60)
+# The store keeps a session a few minutes beyond those limits, so that the portal itself
+# ends it at the next request: it then says why and records it in the audit record.
+PORTAL_SESSION_GRACE_SECONDS = 5 * 60
+SESSION_COOKIE_AGE = PORTAL_SESSION_MAX_SECONDS + PORTAL_SESSION_GRACE_SECONDS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -14,9 +14,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
 
+from participants.models import in_language
 from working_groups.models import Membership
 
-from .models import AgendaItem, Meeting, Registration
+from .models import AgendaVersion, Meeting, Registration
 from .permissions import visible_meetings_filter
 
 PRODID = "-//DICAS Portal//Meetings//EN"
@@ -38,9 +39,12 @@ AbsoluteUri = Callable[[str], str]
 
 
 def with_agenda_titles(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
-    """What an .ics shows of each meeting, in a fixed number of queries however many there are."""
-    agenda = AgendaItem.objects.order_by("position").only("meeting_id", "position", "title_en", "title_ja")
-    return meetings.prefetch_related(Prefetch("agenda_items", queryset=agenda))
+    """What an .ics shows of each meeting, in a fixed number of queries however many there are.
+
+    Only the published agenda: a draft the secretariat is still editing never leaves the portal.
+    """
+    versions = AgendaVersion.objects.order_by("-number").only("meeting_id", "number", "items")
+    return meetings.prefetch_related(Prefetch("agenda_versions", queryset=versions, to_attr="published_agendas"))
 
 
 def personal_feed_meetings(user) -> QuerySet[Meeting]:
@@ -69,13 +73,16 @@ def meeting_uid(meeting: Meeting) -> str:
 
 
 def meeting_description(meeting: Meeting) -> str:
-    """The summary, then the agenda item titles (from `agenda_items`, prefetch it for lists)."""
+    """The summary, then the titles of the published agenda (prefetched by `with_agenda_titles`)."""
     parts = []
     if meeting.summary:
         parts.append(meeting.summary)
-    items = list(meeting.agenda_items.all())
+    versions = getattr(meeting, "published_agendas", None)
+    if versions is None:
+        versions = list(meeting.agenda_versions.order_by("-number")[:1])
+    items = [in_language(entry.get("title_en", ""), entry.get("title_ja", "")) for entry in versions[0].items] if versions else []
     if items:
-        lines = [_("Agenda:")] + [f"{number}. {item.title}" for number, item in enumerate(items, start=1)]
+        lines = [_("Agenda:")] + [f"{number}. {title}" for number, title in enumerate(items, start=1)]
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 

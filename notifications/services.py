@@ -39,7 +39,8 @@ Status = Delivery.Status
 # At most this many unexpanded dispatches, and dispatches with waiting deliveries, are
 # re-queued per sweep: a long outage is worked off over a few minutes, not in one burst.
 SWEEP_LIMIT = 500
-BULK_CREATE_SIZE = 1000
+# Deliveries committed (and queued for sending) together while a dispatch is expanded.
+EXPANSION_CHUNK = 500
 
 
 # -- recording -----------------------------------------------------------------------
@@ -121,40 +122,42 @@ def record_worker_heartbeat(*, hostname: str) -> WorkerHeartbeat:
 
 def expand_dispatch(*, dispatch_id: int) -> int:
     """Creates one pending Delivery per recipient of the dispatch, as the audience rule and
-    the permissions say now; returns how many deliveries of it wait to be sent.
+    the permissions say now, and starts sending; returns how many of its deliveries wait.
 
-    Runs again harmlessly: a dispatch is expanded once (its row is locked and marked), and
-    the deliveries are unique per recipient anyway.
+    The deliveries are committed a chunk at a time and each chunk is queued for sending at
+    once, so that other worker processes send while this one still works out who else may
+    see the notice (a permission check per person). Runs again harmlessly: deliveries are
+    unique per recipient (ignore_conflicts), and `expanded_at` is set only once every
+    chunk is in, so a run cut short is finished by the sweep.
     """
-    with transaction.atomic():
-        dispatch = Dispatch.objects.select_for_update().filter(pk=dispatch_id).first()
-        if dispatch is None:
-            return 0
-        if dispatch.expanded_at is None:
-            target = load_target(dispatch)
-            now = timezone.now()
-            if target is None:
-                logger.warning("Dispatch %s is about an object that no longer exists; nobody is told.", dispatch_id)
-            else:
-                batch: list[Delivery] = []
-                for person in recipients(dispatch, target):
-                    batch.append(Delivery(dispatch=dispatch, recipient=person, next_attempt_at=now))
-                    if len(batch) >= BULK_CREATE_SIZE:
-                        Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-                        batch = []
-                Delivery.objects.bulk_create(batch, ignore_conflicts=True)
-            dispatch.expanded_at = now
-            dispatch.save(update_fields=["expanded_at"])
+    dispatch = Dispatch.objects.filter(pk=dispatch_id).first()
+    if dispatch is None:
+        return 0
+    if dispatch.expanded_at is None:
+        target = load_target(dispatch)
+        now = timezone.now()
+        if target is None:
+            logger.warning("Dispatch %s is about an object that no longer exists; nobody is told.", dispatch_id)
+        else:
+            chunk: list[Delivery] = []
+            for person in recipients(dispatch, target):
+                chunk.append(Delivery(dispatch=dispatch, recipient=person, next_attempt_at=now))
+                if len(chunk) >= EXPANSION_CHUNK:
+                    _add_deliveries(dispatch_id, chunk)
+                    chunk = []
+            _add_deliveries(dispatch_id, chunk)
+        Dispatch.objects.filter(pk=dispatch_id, expanded_at__isnull=True).update(expanded_at=now)
     return Delivery.objects.filter(dispatch_id=dispatch_id, status=Status.PENDING).count()
 
 
-def senders_for(waiting: int) -> int:
-    """How many batch chains to start for `waiting` deliveries: enough for several workers
-    to share a large fan-out, never more chains than batches."""
-    if waiting <= 0:
-        return 0
-    batches = -(-waiting // settings.NOTIFICATIONS_BATCH_SIZE)
-    return max(1, min(settings.NOTIFICATIONS_PARALLEL_SENDERS, batches))
+def _add_deliveries(dispatch_id: int, chunk: list[Delivery]) -> None:
+    if not chunk:
+        return
+    with transaction.atomic():
+        Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
+    # One batch chain per chunk: a chain ends when nothing is left to claim, so a chain
+    # started for an early chunk may end before later chunks are in.
+    enqueue_sending(dispatch_id)
 
 
 # -- sending -------------------------------------------------------------------------

@@ -20,10 +20,8 @@ def record_worker_heartbeat(hostname: str | None = None) -> int:
 
 @shared_task(name="notifications.expand_dispatch")
 def expand_dispatch(dispatch_id: int) -> None:
-    """Turns a dispatch into one delivery per recipient, then starts sending them."""
-    waiting = services.expand_dispatch(dispatch_id=dispatch_id)
-    for _ in range(services.senders_for(waiting)):
-        send_deliveries.delay(dispatch_id)
+    """Turns a dispatch into one delivery per recipient; the service queues their sending."""
+    services.expand_dispatch(dispatch_id=dispatch_id)
 
 
 @shared_task(name="notifications.send_deliveries")

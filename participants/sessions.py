@@ -84,7 +84,7 @@ class SessionLifetimeMiddleware:
                 # The store forgets the session too once idle, not only this check.
                 request.session[LAST_SEEN_AT] = now
                 left = settings.PORTAL_SESSION_MAX_SECONDS - (now - request.session[SIGNED_IN_AT])
-                request.session.set_expiry(max(1, int(min(idle_limit, left))))
+                request.session.set_expiry(max(1, int(min(idle_limit, left)) + settings.PORTAL_SESSION_GRACE_SECONDS))
         return self.get_response(request)
 
     def _end(self, request: HttpRequest, reason: str) -> HttpResponse:

@@ -66,6 +66,9 @@ def test_a_meeting_ics_parses_back_with_everything_a_calendar_shows(client):
     )
     AgendaItemFactory(meeting=meeting, position=2, title_en="Missile co-production")
     AgendaItemFactory(meeting=meeting, position=1, title_en="Opening remarks")
+    services.publish_agenda(meeting=meeting, by=UserFactory(role="secretariat"))
+    # A draft change after publication stays in the portal until it is published.
+    AgendaItemFactory(meeting=meeting, position=3, title_en="Draft item not yet published")
 
     response = download(client, meeting)
     calendar = parse(response)
@@ -83,6 +86,7 @@ def test_a_meeting_ics_parses_back_with_everything_a_calendar_shows(client):
     description = str(event["DESCRIPTION"])
     assert description.startswith("Ship repair and co-sustainment.")
     assert description.index("1. Opening remarks") < description.index("2. Missile co-production")
+    assert "Draft item not yet published" not in description
     assert event.decoded("DTSTAMP") and event.decoded("LAST-MODIFIED") == meeting.updated_at.replace(microsecond=0)
     assert event.decoded("DTSTART") == datetime(2031, 5, 20, 10, 0, tzinfo=TOKYO)
     assert event.decoded("DTEND") == datetime(2031, 5, 20, 17, 0, tzinfo=TOKYO)
