@@ -103,6 +103,54 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+## CACHE
+
+# Shared by every web process when set (Redis: `redis://host:6379/1`): rendered fragments
+# of pages (forums/cache.py) and allauth's rate-limit counters. Without it each process
+# keeps its own cache in memory.
+CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL", default="")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured("CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1")
+    CACHES = {
+        "default": {
+            "BACKEND": "dicas_portal.redis_cache.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "dicas",
+            "TIMEOUT": 3600,
+            # A cache that does not answer quickly is skipped (forums/cache.py renders instead).
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        },
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "dicas-portal",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        },
+    }
+if CACHE_URL:
+    # Every page reads the session: from the shared cache, written through to the database
+    # (signing out deletes both). Never with a cache of each process's own, which another
+    # process would not see emptied.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Rendered fragments of pages (forums/cache.py) are invalidated through the cache itself,
+# so every process must share it: without CACHE_URL a production portal (several
+# processes) caches no fragment rather than serve one another process knows is stale.
+CACHES["fragments"] = (
+    CACHES["default"] if CACHE_URL or DEBUG else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+)
+# The page frame (base.html) around the content: the same for everyone of a language,
+# time zone and kind of account, and changed only by a new release. Each process keeps its own.
+CACHES["local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "dicas-portal-local",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+
 ## ACCOUNTS
 
 AUTHENTICATION_BACKENDS = [

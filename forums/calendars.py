@@ -6,13 +6,16 @@ only when SEQUENCE grows, so the UID never changes and `services.update_meeting`
 raises `Meeting.sequence` whenever something shown here changes.
 """
 
+import hashlib
 import zoneinfo
 from collections.abc import Callable, Iterable
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.core.cache import caches
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, Timezone
 
 from participants.models import in_language
 from working_groups.models import Membership
@@ -134,5 +137,91 @@ def meeting_calendar(meeting: Meeting, *, absolute_uri: AbsoluteUri) -> bytes:
     return build_calendar([meeting], name=meeting.title, absolute_uri=absolute_uri).to_ical()
 
 
-def personal_calendar(meetings: Iterable[Meeting], *, absolute_uri: AbsoluteUri) -> bytes:
-    return build_calendar(meetings, name=_("DICAS meetings"), absolute_uri=absolute_uri).to_ical()
+def personal_calendar(meetings: QuerySet[Meeting], *, absolute_uri: AbsoluteUri) -> bytes:
+    return cached_calendar(meetings, name=_("DICAS meetings"), absolute_uri=absolute_uri)
+
+
+# A feed of hundreds of meetings, built from pieces kept in the cache -----------------------
+#
+# Each meeting's VEVENT is a function of the meeting row (its SEQUENCE and updated_at move
+# with every change), of its latest published agenda, of the language and of the site's
+# address: that is its key, so no piece ever needs invalidating. Each zone's VTIMEZONE is a
+# function of the zone and the span of years it covers. Only what is missing is rendered.
+
+END_OF_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+def _event_cache():
+    return caches["fragments"]
+
+
+def _event_key(pk: int, sequence: int, updated_at, version_id: int | None, language_and_site: str) -> str:
+    return f"portal:vevent:{pk}:{sequence}:{updated_at.timestamp()}:{version_id}:{language_and_site}"
+
+
+def time_zone_component(zone_name: str, first_year: int, last_year: int) -> bytes:
+    """The VTIMEZONE of a zone for whole years (kept per process: zone rules change only
+    with a new release of the system's zone data)."""
+    local = caches["local"]
+    key = f"portal:vtimezone:{zone_name}:{first_year}:{last_year}"
+    component = local.get(key)
+    if component is None:
+        try:
+            timezone = Timezone.from_tzid(zone_name, first_date=date(first_year, 1, 1),
+                                          last_date=date(last_year, 12, 31))
+        except ValueError:  # a zone icalendar does not know: calendars fall back on the UTC offset
+            component = b""
+        else:
+            component = timezone.to_ical()
+        local.set(key, component, timeout=None)
+    return component
+
+
+def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: AbsoluteUri) -> bytes:
+    """The same calendar as `build_calendar(meetings, …).to_ical()` (VTIMEZONEs span whole
+    years), in three queries however many meetings: the keys of the meetings' pieces, then
+    the rows of the pieces not in the cache (with their latest agenda)."""
+    latest_version = AgendaVersion.objects.filter(meeting=OuterRef("pk")).order_by("-number")
+    rows = list(
+        meetings.prefetch_related(None)
+        .annotate(latest_agenda_version_id=Subquery(latest_version.values("pk")[:1]))
+        .values_list("pk", "sequence", "updated_at", "latest_agenda_version_id", "time_zone", "starts_at", "ends_at")
+    )
+    language_and_site = hashlib.sha256(f"{get_language()}|{absolute_uri('/')}".encode()).hexdigest()[:16]
+    keys = {row[0]: _event_key(*row[:4], language_and_site) for row in rows}
+    cache = _event_cache()
+    try:
+        events = cache.get_many(list(keys.values()))
+    except Exception:  # noqa: BLE001 — without the cache, every piece is rendered
+        events = {}
+    missing = [pk for pk, key in keys.items() if key not in events]
+    if missing:
+        made = {}
+        fresh = Meeting.objects.filter(pk__in=missing).annotate(
+            latest_agenda_items=Subquery(latest_version.values("items")[:1])
+        )
+        for meeting in fresh:
+            items = meeting.latest_agenda_items
+            meeting.published_agendas = [AgendaVersion(items=items)] if items is not None else []
+            made[keys[meeting.pk]] = meeting_event(meeting, absolute_uri).to_ical()
+        try:
+            cache.set_many(made)
+        except Exception:  # noqa: BLE001
+            pass
+        events.update(made)
+
+    header = Calendar()
+    header.add("prodid", PRODID)
+    header.add("version", "2.0")
+    header.add("x-wr-calname", name)
+    head = header.to_ical()
+    assert head.endswith(END_OF_CALENDAR)
+    parts = [head[: -len(END_OF_CALENDAR)]]
+    if rows:
+        first = min(row[5] for row in rows).date() - TIME_ZONE_MARGIN
+        last = max(row[6] for row in rows).date() + TIME_ZONE_MARGIN
+        for zone_name in sorted({row[4] for row in rows}):
+            parts.append(time_zone_component(zone_name, first.year, last.year))
+    parts.extend(events[keys[row[0]]] for row in rows)
+    parts.append(END_OF_CALENDAR)
+    return b"".join(parts)

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_safe
 
 from participants.models import Profile
 
+from . import cache as page_cache
 from . import calendars
 from .models import Meeting
 from .permissions import can_view_meeting
@@ -39,7 +40,15 @@ def personal_feed(request, token: str):
     )
     # They send no session either, so the feed speaks the person's own language.
     with translation.override(profile.preferred_language):
-        content = calendars.personal_calendar(
-            calendars.personal_feed_meetings(profile.user), absolute_uri=request.build_absolute_uri
+        # Calendar programs poll: the whole feed is kept for this person (under their own
+        # key, never shared) until a meeting, a membership or a registration changes; it
+        # is then rebuilt from the pieces kept per meeting (calendars.cached_calendar).
+        content = page_cache.cached_fragment(
+            "personal_feed",
+            (profile.pk, token, translation.get_language(), request.build_absolute_uri("/")),
+            lambda: calendars.personal_calendar(
+                calendars.personal_feed_meetings(profile.user), absolute_uri=request.build_absolute_uri
+            ),
+            depends_on=page_cache.KINDS,
         )
     return calendar_response(content, filename="dicas-meetings.ics")

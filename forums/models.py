@@ -166,7 +166,17 @@ class Meeting(models.Model):
         ordering = ["starts_at", "pk"]
         verbose_name = _("meeting")
         verbose_name_plural = _("meetings")
-        indexes = [models.Index(fields=["starts_at"], name="meeting_starts_at")]
+        indexes = [
+            # The schedule's order (start, then id) read straight from the index, first page first.
+            models.Index(fields=["starts_at", "id"], name="meeting_starts_at_id"),
+            # The same for visitors, who see public meetings only (the busiest listing).
+            models.Index(fields=["visibility", "starts_at", "id"], name="meeting_visibility_starts_at"),
+            # "Not over yet": the next meeting to end (when the schedule's pages change).
+            models.Index(fields=["ends_at"], name="meeting_ends_at"),
+            # The longest meeting's length, which bounds the start of those not over yet
+            # (forums.selectors.ending_at_or_after).
+            models.Index(models.F("ends_at") - models.F("starts_at"), name="meeting_length"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(ends_at__gt=models.F("starts_at")), name="meeting_ends_after_start",

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 
 from django.db.models import Q
+from django.utils.functional import cached_property
 
 from participants.permissions import Role, is_cochair, is_participant, is_secretariat, role_of, sees_every_meeting
 from working_groups.models import Membership
@@ -34,7 +35,9 @@ def visible_meetings_filter(user) -> Q:
     )
 
 
-def can_view_meeting(user, meeting: Meeting) -> bool:
+def can_view_meeting(user, meeting: Meeting, *, group_ids: set[int] | None = None) -> bool:
+    """`group_ids`: the person's working groups when the caller has them already (a list
+    of papers asks for each paper's meeting, and must not query the memberships each time)."""
     if is_secretariat(user):
         return True
     if meeting.status == Meeting.Status.DRAFT:
@@ -45,7 +48,7 @@ def can_view_meeting(user, meeting: Meeting) -> bool:
         return False
     if meeting.visibility == Meeting.Visibility.PARTICIPANTS:
         return True
-    return meeting.working_group_id in _group_ids_of(user)
+    return meeting.working_group_id in (_group_ids_of(user) if group_ids is None else group_ids)
 
 
 def can_manage_meeting(user, meeting: Meeting) -> bool:
@@ -55,13 +58,18 @@ def can_manage_meeting(user, meeting: Meeting) -> bool:
 class PaperClearance:
     """What one person may download, worked out once for a whole list of papers."""
 
-    def __init__(self, user):
+    def __init__(self, user, *, group_ids: Iterable[int] | None = None):
+        """`group_ids`: the person's working groups, when the caller has read them already."""
         self.user = user
         self.role = role_of(user)
-        self.group_ids = _group_ids_of(user)
-        profile = getattr(user, "profile", None) if is_participant(user) else None
-        self.country_code = profile.organization.country_id if profile and profile.organization_id else None
+        self.group_ids = _group_ids_of(user) if group_ids is None or not is_participant(user) else set(group_ids)
         self._member_countries: dict[int, set[str]] = {}
+
+    @cached_property
+    def country_code(self) -> str | None:
+        # Read only for an export-controlled paper: most lists have none.
+        profile = getattr(self.user, "profile", None) if is_participant(self.user) else None
+        return profile.organization.country_id if profile and profile.organization_id else None
 
     def _is_member_country(self, forum_id: int) -> bool:
         if forum_id not in self._member_countries:
@@ -75,7 +83,7 @@ class PaperClearance:
         if is_secretariat(self.user):
             return True
         group_id = document.working_group_id or (document.meeting.working_group_id if document.meeting_id else None)
-        if document.meeting_id and not can_view_meeting(self.user, document.meeting):
+        if document.meeting_id and not can_view_meeting(self.user, document.meeting, group_ids=self.group_ids):
             return False
         return self.may_open(marking=document.marking, group_id=group_id, forum_id=document.forum_id)
 

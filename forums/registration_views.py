@@ -59,7 +59,10 @@ def _meeting_box(meeting: Meeting) -> str:
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path on this site only: redirect() would take a bare word ("0") for a view name.
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return default
 
@@ -249,7 +252,9 @@ def check_in(request, pk: int, registration_pk: int):
         name = profile.display_name if profile else registration.person.get_username()
         messages.success(request, _("%(name)s is checked in.") % {"name": name})
     back = reverse("forums:check_in_desk", args=[meeting.pk])
-    query = request.POST.get("q", "")
+    # Back to the same search, if it was one the desk's form accepts (not a megabyte of it).
+    search = CheckInSearchForm(request.POST)
+    query = search.cleaned_data["q"] if search.is_valid() else ""
     return redirect(f"{back}?{urlencode({'q': query})}" if query else back)
 
 

@@ -5,13 +5,17 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from audit.models import AuditEvent
 from audit.services import client_ip, record_event
 
+from . import cache as page_cache
 from . import registration_selectors, selectors
 from . import publishing_selectors
 from .filters import ScheduleFilterForm
@@ -27,35 +31,59 @@ BAD_REQUEST = 400
 
 @require_GET
 def home(request):
-    return render(
-        request,
-        "forums/home.html",
-        {
-            "forum": selectors.the_forum(),
-            "upcoming": selectors.upcoming_meetings_for(request.user, limit=HOME_UPCOMING_COUNT),
-        },
+    # Queried only when the content is rendered, not when it comes from the cache.
+    context = {
+        "forum": SimpleLazyObject(selectors.the_forum),
+        "upcoming": selectors.upcoming_meetings_for(request.user, limit=HOME_UPCOMING_COUNT),
+    }
+    content = page_cache.cached_render(
+        request, "home", [], "forums/_home_content.html", context,
+        timeout=lambda: page_cache.seconds_until(selectors.next_schedule_change(request.user, filters={})),
     )
+    return render(request, "forums/home.html", {**context, "content_html": content})
 
 
-def _parse_filters(request) -> tuple[ScheduleFilterForm, dict]:
+FILTER_FIELDS = frozenset(ScheduleFilterForm.base_fields)
+
+
+def _parse_filters(request) -> tuple[ScheduleFilterForm, dict, bool]:
+    """The form, the filters understood, and whether some were not."""
+    if not FILTER_FIELDS.intersection(request.GET):
+        # Nothing to check: the form is made only if the page is rendered rather than cached.
+        return SimpleLazyObject(lambda: ScheduleFilterForm(request.GET)), {}, False
     form = ScheduleFilterForm(request.GET)
     filters = form.valid_filters()
     if form.errors:
         messages.warning(request, _("Some filters could not be understood and were left out; see the form below."))
-    return form, filters
+    return form, filters, bool(form.errors)
+
+
+SCHEDULE_PARAMETERS = frozenset({"q", "group", "kind", "country", "start", "end", "when", "page"})
 
 
 @require_GET
 def schedule(request):
-    form, filters = _parse_filters(request)
+    form, filters, has_errors = _parse_filters(request)
     past = request.GET.get("when") == "past"
-    meetings = selectors.schedule_for(request.user, filters=filters, past=past)
-    page = Paginator(meetings, SCHEDULE_PAGE_SIZE).get_page(request.GET.get("page"))
+    # Made and queried only when the content is rendered, not when it comes from the cache.
+    page = SimpleLazyObject(
+        lambda: Paginator(
+            selectors.schedule_for(request.user, filters=filters, past=past), SCHEDULE_PAGE_SIZE
+        ).get_page(request.GET.get("page"))
+    )
+    context = {"form": form, "page": page, "past": past, "is_filtered": bool(filters)}
+    query = page_cache.query_parts(request, SCHEDULE_PARAMETERS)
+    content = page_cache.cached_render(
+        request, "schedule", [query], "forums/_schedule_content.html", context,
+        cacheable=query is not None and not has_errors,
+        # Until the next meeting ends and moves from "upcoming" to "past".
+        timeout=lambda: page_cache.seconds_until(selectors.next_schedule_change(request.user, filters=filters)),
+    )
     return render(
         request,
         "forums/schedule.html",
-        {"form": form, "page": page, "past": past, "is_filtered": bool(filters)},
-        status=BAD_REQUEST if form.errors else 200,
+        {**context, "content_html": content},
+        status=BAD_REQUEST if has_errors else 200,
     )
 
 
@@ -79,8 +107,8 @@ def _month_grid(year: int, month: int, meetings) -> list[list[dict]]:
 
 @require_GET
 def calendar_month(request, year: int, month: int):
-    form, filters = _parse_filters(request)
-    status = BAD_REQUEST if form.errors else 200
+    form, filters, has_errors = _parse_filters(request)
+    status = BAD_REQUEST if has_errors else 200
     if not (1 <= month <= 12 and 2000 <= year <= 2100):
         messages.error(request, _("There is no such month; here is the current one."))
         today = timezone.localdate()
@@ -88,50 +116,73 @@ def calendar_month(request, year: int, month: int):
     zone = timezone.get_current_timezone()
     first = date(year, month, 1)
     after = (first + timedelta(days=31)).replace(day=1)
-    meetings = selectors.meetings_between(
+    # Queried only when the content is rendered, not when it comes from the cache.
+    meetings = SimpleLazyObject(lambda: list(selectors.meetings_between(
         request.user,
         filters=filters,
         start=datetime.combine(first, time.min, tzinfo=zone),
         end=datetime.combine(after, time.min, tzinfo=zone),
-    )
+    )))
     before = (first - timedelta(days=1)).replace(day=1)
-    return render(
-        request,
-        "forums/calendar_month.html",
-        {
-            "form": form,
-            "month": first,
-            "weeks": _month_grid(year, month, meetings),
-            "previous_month": before,
-            "next_month": after,
-            "weekdays": [date(2024, 1, day) for day in range(1, 8)],  # 1 January 2024 was a Monday
-            "is_filtered": bool(filters),
-            "meeting_count": len(meetings),
-        },
-        status=status,
+    context = {
+        "form": form,
+        "month": first,
+        "weeks": SimpleLazyObject(lambda: _month_grid(year, month, meetings)),
+        "previous_month": before,
+        "next_month": after,
+        "weekdays": [date(2024, 1, day) for day in range(1, 8)],  # 1 January 2024 was a Monday
+        "is_filtered": bool(filters),
+        "meeting_count": SimpleLazyObject(lambda: len(meetings)),
+    }
+    query = page_cache.query_parts(request, FILTER_FIELDS)
+    content = page_cache.cached_render(
+        request, "calendar_month", [year, month, query], "forums/_calendar_month_content.html", context,
+        cacheable=query is not None and not has_errors,
     )
+    return render(request, "forums/calendar_month.html", {**context, "content_html": content}, status=status)
 
 
 @require_GET
 def meeting_detail(request, pk: int):
-    meeting = get_object_or_404(Meeting.objects.select_related("working_group", "venue_country", "forum"), pk=pk)
+    meeting = page_cache.cached_row(
+        "meeting", pk, lambda: Meeting.objects.select_related("working_group", "venue_country").filter(pk=pk).first()
+    )
     # A meeting the viewer may not see answers as if it did not exist.
-    if not can_view_meeting(request.user, meeting):
+    if meeting is None or not can_view_meeting(request.user, meeting, group_ids=page_cache.group_ids_of(request)):
         raise Http404
-    # Agenda (the builder for the secretariat, the last published version for the others),
-    # readable minutes, and the publishing links this viewer gets.
-    publishing = publishing_selectors.meeting_page_publishing(request.user, meeting)
-    minutes = publishing["minutes"]
-    papers = PaperClearance(request.user).filter(meeting.documents.select_related("meeting"))
+
+    def render_main():
+        # Agenda (the builder for the secretariat, the last published version for the others),
+        # readable minutes, and the publishing links this viewer gets.
+        publishing = publishing_selectors.meeting_page_publishing(request.user, meeting)
+        minutes = publishing["minutes"]
+        html = render_to_string(
+            "forums/_meeting_main.html",
+            {
+                "meeting": meeting,
+                **publishing,
+                "minutes_html": render_markdown(minutes.body) if minutes else "",
+                "papers": PaperClearance(request.user).filter(meeting.documents.select_related("meeting")),
+            },
+            request,
+        )
+        # The builder (drafts) and the action items under a review item are the viewer's own.
+        if publishing.get("agenda_builder") or publishing["review_action_items"] is not None:
+            return page_cache.uncacheable(html)
+        return html
+
+    main_html = page_cache.cached_fragment(
+        "meeting",
+        (*page_cache.viewer_parts(request), page_cache.clearance_class(request), meeting.pk),
+        render_main,
+        depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
+    )
     return render(
         request,
         "forums/meeting_detail.html",
         {
             "meeting": meeting,
-            **publishing,
-            "minutes": minutes,
-            "minutes_html": render_markdown(minutes.body) if minutes else "",
-            "papers": papers,
+            "main_html": mark_safe(main_html),
             "registration_box": registration_selectors.registration_box(request.user, meeting),
         },
     )

@@ -91,24 +91,20 @@ def _parsed(context: dict[str, Any]) -> dict[str, Any]:
 
 
 def agenda_change_lines(changes: dict[str, list[dict]], language: str) -> list[str]:
-    """The agenda's change summary (forums.services.agenda.agenda_changes), one line each."""
-    lines = []
-    for entry in changes.get("added", []):
-        lines.append(_("Added: %(position)s. %(title)s") % {
-            "position": entry.get("position"), "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
-    for entry in changes.get("removed", []):
-        lines.append(_("Removed: %(title)s") % {"title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
-    for entry in changes.get("moved", []):
-        lines.append(_("Moved from %(old)s to %(new)s: %(title)s") % {
-            "old": entry.get("from"), "new": entry.get("to"),
-            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
-    for entry in changes.get("retimed", []):
-        lines.append(_("Now %(new)s minutes instead of %(old)s: %(title)s") % {
-            "old": entry.get("from"), "new": entry.get("to"),
-            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
-    for entry in changes.get("edited", []):
-        lines.append(_("Details changed: %(title)s") % {
-            "title": _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)})
+    """The agenda's change summary (forums.services.agenda.agenda_changes), one line each,
+    with each item's title in `language`."""
+
+    def title(entry: dict) -> str:
+        return _in_language(entry.get("title_en", ""), entry.get("title_ja", ""), language)
+
+    lines = [_("Added: %(position)s. %(title)s") % {"position": entry.get("position"), "title": title(entry)}
+             for entry in changes.get("added", [])]
+    lines += [_("Removed: %(title)s") % {"title": title(entry)} for entry in changes.get("removed", [])]
+    lines += [_("Moved from %(old)s to %(new)s: %(title)s") % {
+        "old": entry.get("from"), "new": entry.get("to"), "title": title(entry)} for entry in changes.get("moved", [])]
+    lines += [_("Now %(new)s minutes instead of %(old)s: %(title)s") % {
+        "old": entry.get("from"), "new": entry.get("to"), "title": title(entry)} for entry in changes.get("retimed", [])]
+    lines += [_("Details changed: %(title)s") % {"title": title(entry)} for entry in changes.get("edited", [])]
     return lines
 
 
@@ -360,7 +356,7 @@ class NoticeRenderer:
             # With METHOD, DTSTAMP is when this message's calendar object was made (RFC 5545 3.8.7.2).
             event.pop("dtstamp", None)
             event.add("dtstamp", timezone.now())
-            organizer = vCalAddress(f"mailto:{_address_of(settings.DEFAULT_FROM_EMAIL)}")
+            organizer = vCalAddress(f"mailto:{self._envelope_sender}")
             organizer.params["cn"] = _("DICAS Secretariat")
             event.add("organizer", organizer, encode=0)
             if self.calendar_method == "CANCEL":
@@ -383,8 +379,3 @@ def _optional_url(name: str, *args: Any) -> str | None:
         return absolute_url(reverse(name, args=args))
     except NoReverseMatch:
         return None
-
-
-def _address_of(sender: str) -> str:
-    match = re.search(r"<([^>]+)>", sender)
-    return match.group(1) if match else sender

@@ -21,8 +21,14 @@ def dispatches_with_counts() -> QuerySet[Dispatch]:
     )
 
 
+# Failed deliveries listed with their reason under each notice; the count gives the rest.
+FAILURES_SHOWN = 10
+
+
 def dispatch_page() -> QuerySet[Dispatch]:
-    """The secretariat's outbox page: the counts, and each failed delivery with its reason
-    (`failed_deliveries`), in two queries for the whole page."""
+    """The secretariat's outbox page: the counts, and the first failed deliveries of each
+    notice with their reasons (`failed_deliveries`), in two queries for the whole page."""
     failed = Delivery.objects.filter(status=Status.FAILED).select_related("recipient").order_by("pk")
-    return dispatches_with_counts().prefetch_related(Prefetch("deliveries", queryset=failed, to_attr="failed_deliveries"))
+    return dispatches_with_counts().prefetch_related(
+        Prefetch("deliveries", queryset=failed[:FAILURES_SHOWN], to_attr="failed_deliveries")
+    )

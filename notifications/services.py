@@ -12,16 +12,17 @@ import logging
 import smtplib
 import time
 import zoneinfo
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -120,15 +121,16 @@ def record_worker_heartbeat(*, hostname: str) -> WorkerHeartbeat:
 # -- expanding -----------------------------------------------------------------------
 
 
-def expand_dispatch(*, dispatch_id: int) -> int:
+def expand_dispatch(*, dispatch_id: int, on_chunk: Callable[[], None] | None = None) -> int:
     """Creates one pending Delivery per recipient of the dispatch, as the audience rule and
-    the permissions say now, and starts sending; returns how many of its deliveries wait.
+    the permissions say now; returns how many of its deliveries wait to be sent.
 
-    The deliveries are committed a chunk at a time and each chunk is queued for sending at
-    once, so that other worker processes send while this one still works out who else may
-    see the notice (a permission check per person). Runs again harmlessly: deliveries are
-    unique per recipient (ignore_conflicts), and `expanded_at` is set only once every
-    chunk is in, so a run cut short is finished by the sweep.
+    The deliveries are committed a chunk at a time, and `on_chunk` is called after each
+    (the task queues a batch chain there), so that other worker processes send while this
+    one still works out who else may see the notice (a permission check per person).
+    Runs again harmlessly: deliveries are unique per recipient (ignore_conflicts), and
+    `expanded_at` is set only once every chunk is in, so a run cut short is finished by
+    the sweep.
     """
     dispatch = Dispatch.objects.filter(pk=dispatch_id).first()
     if dispatch is None:
@@ -143,21 +145,20 @@ def expand_dispatch(*, dispatch_id: int) -> int:
             for person in recipients(dispatch, target):
                 chunk.append(Delivery(dispatch=dispatch, recipient=person, next_attempt_at=now))
                 if len(chunk) >= EXPANSION_CHUNK:
-                    _add_deliveries(dispatch_id, chunk)
+                    _add_deliveries(chunk, on_chunk)
                     chunk = []
-            _add_deliveries(dispatch_id, chunk)
+            _add_deliveries(chunk, on_chunk)
         Dispatch.objects.filter(pk=dispatch_id, expanded_at__isnull=True).update(expanded_at=now)
     return Delivery.objects.filter(dispatch_id=dispatch_id, status=Status.PENDING).count()
 
 
-def _add_deliveries(dispatch_id: int, chunk: list[Delivery]) -> None:
+def _add_deliveries(chunk: list[Delivery], on_chunk: Callable[[], None] | None) -> None:
     if not chunk:
         return
     with transaction.atomic():
         Delivery.objects.bulk_create(chunk, ignore_conflicts=True)
-    # One batch chain per chunk: a chain ends when nothing is left to claim, so a chain
-    # started for an early chunk may end before later chunks are in.
-    enqueue_sending(dispatch_id)
+    if on_chunk is not None:
+        on_chunk()
 
 
 # -- sending -------------------------------------------------------------------------
@@ -262,10 +263,13 @@ def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: 
         return True
     handed_over = False
 
-    def hand_over() -> bool:
+    @contextmanager
+    def hand_over() -> Iterator[bool]:
+        # The mark commits after the final dot is written (see transport.py).
         nonlocal handed_over
-        handed_over = _mark_sent(delivery, claimed_at)
-        return handed_over
+        with _marking_sent(delivery, claimed_at) as ours:
+            yield ours
+        handed_over = ours
 
     try:
         if smtp:
@@ -310,11 +314,32 @@ def _mine(delivery: Delivery, claimed_at: datetime, status: str) -> models.Query
     return Delivery.objects.filter(pk=delivery.pk, status=status, claimed_at=claimed_at)
 
 
-def _mark_sent(delivery: Delivery, claimed_at: datetime) -> bool:
-    # Its own autocommitted UPDATE: the mark must be durable before the server takes the message.
-    return _mine(delivery, claimed_at, Status.SENDING).update(
-        status=Status.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, last_error=""
-    ) == 1
+@contextmanager
+def _marking_sent(delivery: Delivery, claimed_at: datetime) -> Iterator[bool]:
+    """Marks the delivery sent, if it is still under this claim, in a transaction that
+    commits when the block ends and rolls back if it raises. Says whether it was ours."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        with transaction.atomic():
+            yield _mine(delivery, claimed_at, Status.SENDING).update(
+                status=Status.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, last_error=""
+            ) == 1
+        return
+    # Once per message of a fan-out, so in one round trip rather than two: within
+    # transaction.atomic() psycopg2 sends BEGIN on its own before the UPDATE; here it
+    # travels with it. Nothing else runs on the connection until COMMIT or ROLLBACK.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'BEGIN; UPDATE "{Delivery._meta.db_table}" SET "status" = %s, "sent_at" = %s, "attempts" = %s, '
+            '"last_error" = %s WHERE "id" = %s AND "status" = %s AND "claimed_at" = %s',
+            [Status.SENT, timezone.now(), delivery.attempts + 1, "", delivery.pk, Status.SENDING, claimed_at],
+        )
+        ours = cursor.rowcount == 1
+        try:
+            yield ours
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+        cursor.execute("COMMIT")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -498,8 +523,3 @@ def preferences_of(person) -> dict[str, str]:
     """Every category with the person's setting (immediate unless they chose otherwise)."""
     chosen = dict(NotificationPreference.objects.filter(person=person).values_list("category", "mode"))
     return {category: chosen.get(category, NotificationPreference.Mode.IMMEDIATE) for category in Category.values}
-
-
-def dispatch_context(**values: Any) -> dict[str, Any]:
-    """A dispatch context from Python values: times become ISO strings (JSON cannot hold them)."""
-    return {name: value.isoformat() if isinstance(value, datetime) else value for name, value in values.items()}

@@ -20,8 +20,10 @@ def record_worker_heartbeat(hostname: str | None = None) -> int:
 
 @shared_task(name="notifications.expand_dispatch")
 def expand_dispatch(dispatch_id: int) -> None:
-    """Turns a dispatch into one delivery per recipient; the service queues their sending."""
-    services.expand_dispatch(dispatch_id=dispatch_id)
+    """Turns a dispatch into one delivery per recipient, queueing a batch chain for each
+    chunk as it is committed: a chain ends when it finds nothing left to claim, so one
+    started early may end before the later chunks are in."""
+    services.expand_dispatch(dispatch_id=dispatch_id, on_chunk=lambda: send_deliveries.delay(dispatch_id))
 
 
 @shared_task(name="notifications.send_deliveries")

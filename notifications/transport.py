@@ -1,14 +1,24 @@
 """Hands one message at a time to the mail server over a connection kept open for a batch.
 
 Why not `EmailBackend.send_messages`: it reports success only after the server's final
-reply, and the outbox must record "sent" at the one moment that keeps a crashed worker
-from sending twice. An SMTP server takes responsibility for a message when it receives the
-"." that ends DATA (RFC 5321 4.1.1.4). We send the whole message but that dot, commit the
-delivery as sent (`hand_over`), then send the dot. If the worker dies before the commit,
-the server never got the dot and discards the message, and the sweep sends it again; if
-it dies after, the server has it and the outbox says so. Recording "sent" only after the
-server's reply instead would leave the reply's round trip and a database commit, about a
-millisecond per message, in which a killed worker sends the message twice.
+reply, and the outbox must record "sent" so that a worker killed at any moment neither
+loses a message nor sends it twice. An SMTP server takes responsibility for a message when
+it receives the "." that ends DATA (RFC 5321 4.1.1.4). So, per message:
+
+1. send everything but that dot;
+2. `hand_over()` opens a transaction and marks the delivery sent in it (the row is checked
+   to be still under this worker's claim);
+3. send the dot, inside that transaction;
+4. commit; then read the server's reply.
+
+Killed before the dot went out, the transaction rolls back (PostgreSQL drops an open
+transaction with its connection) and the server discards a message without its dot: the
+sweep sends it again. Killed after the COMMIT went out, PostgreSQL commits it whether or
+not the worker lives to read the answer, and the server has the message. What is left is
+the few microseconds between writing the dot and writing COMMIT (a second copy). Marking
+after the server's reply instead would leave a reply's round trip and a commit's, about a
+millisecond a message, in which a kill sends the message twice; committing the mark
+before writing the dot, the commit's round trip in which a kill loses it.
 
 When the server then refuses the message (4xx, 5xx), the caller undoes the mark.
 """
@@ -17,6 +27,7 @@ import re
 import smtplib
 import socket
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
@@ -75,17 +86,23 @@ def speaks_smtp(backend: BaseEmailBackend) -> bool:
     return isinstance(getattr(backend, "connection", None), smtplib.SMTP)
 
 
-def send_message(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: Callable[[], bool]) -> None:
+# Opens the transaction that marks the delivery sent, and says whether it is still ours;
+# it commits when the block ends without an exception, and rolls back otherwise.
+HandOver = Callable[[], AbstractContextManager[bool]]
+
+
+def send_message(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: HandOver) -> None:
     """Console, file and in-memory backends (development, unit tests): they cannot refuse."""
-    if not hand_over():
-        raise ClaimLost
-    backend.send_messages([message])
+    with hand_over() as ours:
+        if not ours:
+            raise ClaimLost
+        backend.send_messages([message])
 
 
 def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str], data: bytes,
-               hand_over: Callable[[], bool]) -> None:
-    """Sends one message over the batch's SMTP connection, calling `hand_over()` at the
-    point of no return (see the module).
+               hand_over: HandOver) -> None:
+    """Sends one message over the batch's SMTP connection, its final dot inside
+    `hand_over()` (see the module).
 
     Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost; returns once the server
     has accepted the message.
@@ -101,15 +118,16 @@ def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str],
     except (smtplib.SMTPServerDisconnected, OSError) as error:
         drop(backend)
         raise ConnectionLost(str(error) or type(error).__name__) from error
-    if not hand_over():
-        # Leaving without the dot makes the server drop what it received.
-        drop(backend)
-        raise ClaimLost
-    try:
-        smtp.send(b"." + CRLF)
-    except (smtplib.SMTPServerDisconnected, OSError) as error:
-        drop(backend)
-        raise ConnectionLost(str(error) or type(error).__name__) from error
+    with hand_over() as ours:
+        if not ours:
+            # Leaving without the dot makes the server drop what it received.
+            drop(backend)
+            raise ClaimLost
+        try:
+            smtp.send(b"." + CRLF)
+        except (smtplib.SMTPServerDisconnected, OSError) as error:
+            drop(backend)
+            raise ConnectionLost(str(error) or type(error).__name__) from error
     try:
         code, reply = smtp.getreply()
     except (smtplib.SMTPServerDisconnected, OSError) as error:

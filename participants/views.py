@@ -49,7 +49,10 @@ def profile_details(request):
     profile = getattr(request.user, "profile", None)
     role = profile.role if profile else Profile.Role.INDUSTRY
     next_url = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path on this site only: redirect() would take a bare word ("0") for a view name.
+    if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         next_url = ""
     if request.method == "POST":
         form = ProfileDetailsForm(request.POST, role=role)

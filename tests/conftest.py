@@ -115,11 +115,14 @@ def cast(db) -> Cast:
 def fresh_cache():
     """allauth counts sign-in failures, sign-ups and used TOTP codes in the cache, which
     outlives each test's database: every test starts with clean counts."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    # Every alias: the default one, and those of rendered fragments and page frames (forums/cache.py).
+    for alias in caches:
+        caches[alias].clear()
     yield
-    cache.clear()
+    for alias in caches:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,7 @@
 """May this person see a working group's inner workings or change its action items?"""
 
+from collections.abc import Iterable
+
 from django.db.models import Q
 
 from participants.permissions import is_participant, is_secretariat, sees_every_meeting
@@ -11,9 +13,15 @@ def is_member(user, group: WorkingGroup) -> bool:
     return is_participant(user) and Membership.objects.filter(working_group=group, person=user).exists()
 
 
-def can_see_group_workings(user, group: WorkingGroup) -> bool:
-    """The member list and the action items: for the group's members, the co-chairs and the secretariat."""
-    return sees_every_meeting(user) or is_member(user, group)
+def can_see_group_workings(user, group: WorkingGroup, *, group_ids: Iterable[int] | None = None) -> bool:
+    """The member list and the action items: for the group's members, the co-chairs and the secretariat.
+
+    `group_ids`: the person's working groups, when the caller has read them already."""
+    if sees_every_meeting(user):
+        return True
+    if group_ids is not None:
+        return is_participant(user) and group.pk in group_ids
+    return is_member(user, group)
 
 
 def visible_action_items_filter(user) -> Q:

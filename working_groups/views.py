@@ -6,10 +6,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from forums import cache as page_cache
 from forums.models import Meeting
 from forums.permissions import PaperClearance, can_upload_paper, can_view_meeting
 
@@ -27,31 +30,44 @@ def _refuse(request, message: str):
 
 @require_safe
 def group_detail(request, slug: str):
-    group = selectors.group_by_slug(slug)
+    group = page_cache.cached_row("group", slug, lambda: selectors.group_by_slug(slug))
     if group is None:
         raise Http404
-    sees_workings = can_see_group_workings(request.user, group)
-    members = list(selectors.group_members(group)) if sees_workings else []
-    papers = PaperClearance(request.user).filter(group.documents.select_related("meeting"))
-    return render(
-        request,
-        "working_groups/group_detail.html",
-        {
-            "group": group,
-            "sees_workings": sees_workings,
-            # The leads are named to everyone: they are the group's public face.
-            "leads": list(
-                group.memberships.filter(role="lead").select_related("person__profile__organization__country")
-            ),
-            "members": members,
-            "meetings": list(selectors.group_meetings(user=request.user, group=group)),
-            "papers": papers,
-            "action_items": selectors.mark_overdue(selectors.open_action_items(user=request.user, groups=[group]))
+    group_ids = page_cache.group_ids_of(request)
+    sees_workings = can_see_group_workings(request.user, group, group_ids=group_ids)
+
+    # The whole content is shared by everyone who sees the same meetings and papers of the
+    # group and, when they see its workings, the same members and action items (for them,
+    # every open item of the group: working_groups.permissions.visible_action_items_filter).
+    context = {
+        "group": group,
+        "sees_workings": sees_workings,
+        # The leads are named to everyone: they are the group's public face.
+        "leads": SimpleLazyObject(lambda: list(
+            group.memberships.filter(role="lead").select_related("person__profile__organization__country")
+        )),
+        "members": SimpleLazyObject(lambda: list(selectors.group_members(group)) if sees_workings else []),
+        "meetings": SimpleLazyObject(lambda: list(selectors.group_meetings(user=request.user, group=group))),
+        "papers": SimpleLazyObject(lambda: PaperClearance(request.user, group_ids=group_ids).filter(
+            group.documents.select_related("meeting")
+        )),
+        "action_items": SimpleLazyObject(
+            lambda: selectors.mark_overdue(selectors.open_action_items(user=request.user, groups=[group]))
             if sees_workings
-            else [],
-            "can_upload_paper": can_upload_paper(request.user),
-        },
+            else []
+        ),
+        "can_upload_paper": can_upload_paper(request.user),
+    }
+    content = page_cache.cached_render(
+        request,
+        "group",
+        # Overdue or not depends on the day where the viewer is.
+        [page_cache.clearance_class(request), sees_workings, group.pk, timezone.localdate()],
+        "working_groups/_group_content.html",
+        context,
+        depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
     )
+    return render(request, "working_groups/group_detail.html", {**context, "content_html": content})
 
 
 @login_required
@@ -113,6 +129,9 @@ def action_item_status(request, pk: int):
             return _refuse(request, str(refusal))
         messages.success(request, _("Status changed to “%(status)s”.") % {"status": item.get_status_display()})
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path on this site only: redirect() would take a bare word ("0") for a view name.
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         back = "working_groups:my_action_items"
     return redirect(back)

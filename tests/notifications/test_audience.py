@@ -172,3 +172,42 @@ def test_a_dispatch_about_a_deleted_object_tells_nobody(cast, group_meeting):
     assert expand_dispatch(dispatch_id=dispatch.pk) == 0
     dispatch.refresh_from_db()
     assert dispatch.expanded_at is not None
+
+
+@pytest.fixture
+def five_members(cast):
+    for _ in range(4):
+        MembershipFactory(working_group=cast.group_a, person=UserFactory(role="official"))
+
+
+def test_a_large_dispatch_is_committed_in_chunks_each_queued_for_sending(cast, group_meeting, five_members,
+                                                                         monkeypatch):
+    from notifications import services
+
+    monkeypatch.setattr(services, "EXPANSION_CHUNK", 2)
+    dispatch = record_dispatch(event=Event.MINUTES_PUBLISHED, target=group_meeting, audience=Audience.GROUP_MEMBERS)
+    committed = []
+
+    expand_dispatch(dispatch_id=dispatch.pk,
+                    on_chunk=lambda: committed.append(Delivery.objects.filter(dispatch=dispatch).count()))
+
+    assert committed == [2, 4, 5]
+
+
+def test_an_expansion_cut_short_is_finished_by_the_next_run_without_doubles(cast, group_meeting, five_members,
+                                                                            monkeypatch):
+    from notifications import services
+
+    monkeypatch.setattr(services, "EXPANSION_CHUNK", 2)
+    dispatch = record_dispatch(event=Event.MINUTES_PUBLISHED, target=group_meeting, audience=Audience.GROUP_MEMBERS)
+
+    def worker_dies():
+        raise SystemExit("killed")
+
+    with pytest.raises(SystemExit):
+        expand_dispatch(dispatch_id=dispatch.pk, on_chunk=worker_dies)
+    dispatch.refresh_from_db()
+    assert dispatch.expanded_at is None and Delivery.objects.filter(dispatch=dispatch).count() == 2
+
+    assert expand_dispatch(dispatch_id=dispatch.pk) == 5
+    assert Delivery.objects.filter(dispatch=dispatch).count() == 5

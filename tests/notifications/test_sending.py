@@ -2,6 +2,7 @@
 connection, each delivery marked as the server takes it, temporary refusals retried with
 backoff, permanent ones failed with the server's reason."""
 
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -165,10 +166,12 @@ def test_without_the_hand_over_the_server_drops_the_message(smtp_sink, dispatch)
     backend = transport.open_connection()
 
     with pytest.raises(transport.ClaimLost):
-        transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=lambda: False)
+        transport.send_bytes(backend, sender=sender, recipients=recipients, data=data,
+                             hand_over=lambda: nullcontext(False))
 
     backend = transport.open_connection()
-    transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=lambda: True)
+    transport.send_bytes(backend, sender=sender, recipients=recipients, data=data,
+                         hand_over=lambda: nullcontext(True))
     transport.close(backend)
     assert smtp_sink.count() == 1
 

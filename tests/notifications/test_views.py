@@ -47,6 +47,22 @@ def test_the_secretariat_sees_each_notice_with_its_counts(client, cast, failed_d
     assert reverse("notifications:retry_dispatch", args=[other.pk]) not in html
 
 
+def test_a_notice_that_failed_for_many_lists_the_first_reasons(client, cast, group_meeting):
+    from tests.factories import MembershipFactory, UserFactory
+
+    for _ in range(11):
+        MembershipFactory(working_group=cast.group_a, person=UserFactory(role="official"))
+    dispatch = record_dispatch(event=Event.MINUTES_PUBLISHED, target=group_meeting, audience=Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    Delivery.objects.filter(dispatch=dispatch).update(status=Status.FAILED, last_error="554 5.7.1 Rejected")
+    client.force_login(cast.secretariat)
+
+    html = client.get(LIST).content.decode()
+
+    assert html.count("554 5.7.1 Rejected") == 10
+    assert "The first 10 of 12." in html
+
+
 @pytest.mark.parametrize("role", ["industry", "outsider", "member", "cochair"])
 def test_others_may_not_see_the_outbox(client, cast, role):
     client.force_login(cast.roles()[role])

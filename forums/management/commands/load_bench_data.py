@@ -1,9 +1,11 @@
 """A large, repeatable data set for the benchmarks in bench/ (never for production).
 
 `--meetings 600 --people 3000` makes three years of meetings of every kind across the
-working groups, 5–12 agenda items each, papers, published minutes in two versions,
-people in 200 organisations, 5,000 registrations and memberships. Seeded random, and
-idempotent: rows are found by their bench names and only the missing ones are made.
+working groups, 5–12 agenda items each with the agenda published (what readers see),
+papers, published minutes in two versions, people in 200 organisations, 5,000
+registrations and memberships. Seeded random, and idempotent: rows are found by their
+bench names and only the missing ones are made. Rows go in with bulk inserts in batches,
+meeting by meeting chunk, so that `--meetings 60000` takes minutes, not hours.
 """
 
 import random
@@ -17,13 +19,16 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from forums.models import AgendaItem, Document, Forum, Meeting, Minutes, Registration
+from forums import cache as page_cache
+from forums.models import AgendaItem, AgendaVersion, Document, Forum, Meeting, Minutes, Registration
 from participants.models import Country, Organization, Profile
 from working_groups.models import Membership, WorkingGroup
 
 BENCH_PASSWORD = "bench-password-2024"
 ZONES = ["Asia/Tokyo", "America/New_York", "Pacific/Honolulu"]
 BATCH = 2000
+# Meetings made (with their items, minutes, papers and agenda versions) per round.
+MEETING_CHUNK = 5000
 
 
 class Command(BaseCommand):
@@ -47,7 +52,10 @@ class Command(BaseCommand):
             users = self.people(people, orgs, rng)
             self.memberships(users, groups, rng)
             made = self.meetings(forum, groups, meetings, rng)
+            self.publish_missing_agendas()
             self.registrations(users, registrations, rng)
+        # Bulk inserts send no signals: pages cached before the load must not be served.
+        page_cache.content_changed()
         self.stdout.write(self.style.SUCCESS(
             f"Bench data: {Meeting.objects.count()} meetings ({made} new), "
             f"{get_user_model().objects.count()} people, {Registration.objects.count()} registrations."
@@ -103,12 +111,16 @@ class Command(BaseCommand):
 
     def meetings(self, forum: Forum, groups: list[WorkingGroup], count: int, rng: random.Random) -> int:
         existing = set(Meeting.objects.filter(title_en__startswith="Bench meeting ").values_list("title_en", flat=True))
-        first_day = timezone.now() - timedelta(days=2 * 365)
+        now = timezone.now()
+        first_day = now - timedelta(days=2 * 365)
         kinds = list(Meeting.Kind)
+        made = 0
         new = []
         for n in range(count):
             title = f"Bench meeting {n:06d}"
+            # Drawn for every n, made or not, so that the same n always gets the same meeting.
             starts = first_day + timedelta(minutes=rng.randrange(3 * 365 * 24 * 60 // 30) * 30)
+            hours = rng.choice([2, 3, 6, 8])
             kind = kinds[n % len(kinds)]
             group = groups[n % len(groups)] if kind == Meeting.Kind.WORKING_GROUP or n % 3 == 0 else None
             visibility = (Meeting.Visibility.GROUP_MEMBERS if group and kind == Meeting.Kind.WORKING_GROUP
@@ -117,31 +129,64 @@ class Command(BaseCommand):
                 continue
             new.append(Meeting(
                 forum=forum, working_group=group, kind=kind, title_en=title, title_ja=f"ベンチ会合{n:06d}",
-                starts_at=starts, ends_at=starts + timedelta(hours=rng.choice([2, 3, 6, 8])),
+                starts_at=starts, ends_at=starts + timedelta(hours=hours),
                 time_zone=ZONES[n % len(ZONES)], venue_en="Tokyo", venue_ja="東京",
-                status=Meeting.Status.HELD if starts < timezone.now() else Meeting.Status.SCHEDULED,
+                status=Meeting.Status.HELD if starts < now else Meeting.Status.SCHEDULED,
                 visibility=visibility, capacity=200, seats_per_organization=5,
                 registration_opens_at=starts - timedelta(days=60), registration_closes_at=starts - timedelta(days=1),
             ))
-        made = Meeting.objects.bulk_create(new, batch_size=BATCH)
+            if len(new) == MEETING_CHUNK:
+                made += self.make_meetings(new, rng)
+                new = []
+        if new:
+            made += self.make_meetings(new, rng)
+        return made
+
+    def make_meetings(self, meetings: list[Meeting], rng: random.Random) -> int:
+        made = Meeting.objects.bulk_create(meetings, batch_size=BATCH)
         self.contents(made, rng)
         return len(made)
 
     def contents(self, meetings: list[Meeting], rng: random.Random) -> None:
         items, minutes, papers = [], [], []
+        now = timezone.now()
+        markings = list(Document.Marking)
         for meeting in meetings:
             for position in range(1, rng.randint(5, 12) + 1):
                 items.append(AgendaItem(meeting=meeting, position=position, title_en=f"Item {position} of {meeting.title_en}",
                                         title_ja=f"議題{position}", presenter="Secretariat", duration_minutes=rng.choice([15, 20, 30])))
-            if meeting.starts_at < timezone.now():
+            if meeting.starts_at < now:
                 for version in (1, 2):
                     minutes.append(Minutes(meeting=meeting, version=version, status=Minutes.Status.PUBLISHED,
                                            body=f"## Summary (version {version})\n\n" + "- A decision was taken.\n" * 20))
             papers.append(Document(forum=meeting.forum, meeting=meeting, title=f"Paper for {meeting.title_en}",
-                                   file="papers/bench/paper.pdf", marking=list(Document.Marking)[meeting.pk % 3]))
+                                   file="papers/bench/paper.pdf", marking=markings[meeting.pk % 3]))
         AgendaItem.objects.bulk_create(items, batch_size=BATCH)
         Minutes.objects.bulk_create(minutes, batch_size=BATCH)
         Document.objects.bulk_create(papers, batch_size=BATCH)
+
+    def publish_missing_agendas(self) -> None:
+        """Version 1 of every bench meeting's agenda, as `publish_agenda` would freeze it
+        (forums.services.agenda.snapshot_items), for the meetings that have none yet."""
+        unpublished = (Meeting.objects.filter(title_en__startswith="Bench meeting ", agenda_versions__isnull=True)
+                       .values_list("pk", flat=True).order_by("pk"))
+        now = timezone.now()
+        pending = list(unpublished)
+        for start in range(0, len(pending), MEETING_CHUNK):
+            chunk = pending[start:start + MEETING_CHUNK]
+            snapshots: dict[int, list[dict]] = {pk: [] for pk in chunk}
+            for item in AgendaItem.objects.filter(meeting_id__in=chunk).order_by("meeting_id", "position", "pk"):
+                snapshots[item.meeting_id].append({
+                    "id": item.pk, "title_en": item.title_en, "title_ja": item.title_ja, "presenter": item.presenter,
+                    "organization_id": None, "organization_en": "", "organization_ja": "",
+                    "duration_minutes": item.duration_minutes, "notes": item.notes,
+                    "reviews_action_items": item.reviews_action_items,
+                })
+            AgendaVersion.objects.bulk_create(
+                [AgendaVersion(meeting_id=pk, number=1, items=items, changes={}, published_at=now)
+                 for pk, items in snapshots.items() if items],
+                batch_size=BATCH,
+            )
 
     def registrations(self, users: list, target: int, rng: random.Random) -> None:
         missing = target - Registration.objects.filter(person__username__endswith="@bench.example").count()

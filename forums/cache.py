@@ -1,0 +1,306 @@
+"""Rendered fragments that are the same for everyone who may see them, kept in the cache.
+
+What may be shared, and with whom, is in the key: the fragment's name, the language, the
+viewer's time zone, the viewer's *visibility class* (`visibility_class`: anonymous, the
+set of working groups of a participant, co-chair, secretariat) and the page's own
+parameters. Nothing personal goes into a shared fragment: no CSRF token, no name of the
+viewer, no registration of theirs (those parts of a page are rendered per request).
+
+Invalidation is by *generation*: each kind of content (meetings, people, registrations)
+has a number in the cache, and every stored fragment carries the numbers it was rendered
+under. A change bumps the number (`content_changed`), at once and again after its
+transaction commits, so that a fragment rendered from the rows as they were before the
+commit is never served afterwards. The model signals at the bottom bump it for every
+save and delete, whichever code made it (services, the admin, a management command);
+services that change rows with `QuerySet.update()` call `content_changed` themselves.
+
+The default cache is local memory in each process; with `CACHE_URL` (or
+`REDIS_CACHE_URL`) set it is Redis, shared by every web process (see settings.py).
+A cache that fails is logged and ignored: the page is rendered as if nothing were cached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import SafeString, mark_safe
+
+from participants.permissions import is_participant, is_secretariat, role_of, sees_every_meeting
+
+logger = logging.getLogger(__name__)
+
+CACHE_ALIAS = "fragments"
+PREFIX = "portal"
+
+# The kinds of content a fragment may be rendered from.
+MEETINGS = "meetings"  # meetings, agendas, minutes, papers, action items, working groups, the forum
+PEOPLE = "people"  # profiles, organisations, memberships
+REGISTRATIONS = "registrations"
+KINDS = (MEETINGS, PEOPLE, REGISTRATIONS)
+
+# A fragment is kept at most this long even if nothing changes: a safety net, not the
+# invalidation (which is the generation).
+DEFAULT_TIMEOUT = 60 * 60
+
+
+def _cache():
+    return caches[CACHE_ALIAS]
+
+
+def _generation_key(kind: str) -> str:
+    return f"{PREFIX}:generation:{kind}"
+
+
+def _fresh_generation() -> int:
+    # A new series must never meet a value an old series stored (after a restart or an
+    # eviction of the counter): start from the clock.
+    return time.time_ns()
+
+
+def _bump_now(kinds: Iterable[str]) -> None:
+    cache = _cache()
+    for kind in kinds:
+        key = _generation_key(kind)
+        try:
+            cache.incr(key)
+        except ValueError:  # not there yet (or evicted): a fresh series
+            if not cache.add(key, _fresh_generation(), timeout=None):
+                cache.incr(key)
+        except Exception:  # noqa: BLE001 — a cache outage must not break a change
+            logger.warning("could not bump the cache generation of %s", kind, exc_info=True)
+
+
+def content_changed(*kinds: str) -> None:
+    """Stored fragments rendered from these kinds of content (all kinds if none given)
+    are no longer served: now, and again once the current transaction commits (a
+    request between the two may have rendered the rows as they were before it)."""
+    kinds = kinds or KINDS
+    _bump_now(kinds)
+    transaction.on_commit(lambda: _bump_now(kinds), robust=True)
+
+
+def _generations(cache, kinds: tuple[str, ...], found: dict) -> tuple[int, ...]:
+    generations = []
+    for kind in kinds:
+        value = found.get(_generation_key(kind))
+        if value is None:
+            value = _fresh_generation()
+            if not cache.add(_generation_key(kind), value, timeout=None):
+                value = cache.get(_generation_key(kind), value)
+        generations.append(value)
+    return tuple(generations)
+
+
+def fragment_key(name: str, parts: Iterable[object]) -> str:
+    digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
+    return f"{PREFIX}:fragment:{name}:{digest}"
+
+
+def cached_fragment(
+    name: str,
+    parts: Iterable[object],
+    render: Callable[[], object],
+    *,
+    depends_on: tuple[str, ...] = (MEETINGS,),
+    timeout: int | Callable[[], int | None] | None = DEFAULT_TIMEOUT,
+):
+    """The value `render()` returns, from the cache when one was stored under the same
+    name and parts by the same generations of `depends_on`.
+
+    `parts` must hold everything the value depends on besides that content (language,
+    zone, visibility class, page parameters). `render` may return `uncacheable(value)`
+    when this value must not be kept (it holds something personal this time). `timeout`
+    may be a function, called after `render`, for values that go stale with time.
+    """
+    cache = _cache()
+    key = fragment_key(name, parts)
+    generation_keys = [_generation_key(kind) for kind in depends_on]
+    try:
+        found = cache.get_many([*generation_keys, key])
+        generations = _generations(cache, depends_on, found)
+    except Exception:  # noqa: BLE001
+        logger.warning("cache unavailable; rendering %s without it", name, exc_info=True)
+        value = render()
+        return value.value if isinstance(value, _Uncacheable) else value
+    stored = found.get(key)
+    if stored is not None and stored[0] == generations:
+        return stored[1]
+    value = render()
+    if isinstance(value, _Uncacheable):
+        return value.value
+    seconds = timeout() if callable(timeout) else timeout
+    if seconds is None or seconds > 0:
+        try:
+            cache.set(key, (generations, value), timeout=seconds)
+        except Exception:  # noqa: BLE001
+            logger.warning("could not store %s in the cache", name, exc_info=True)
+    return value
+
+
+class _Uncacheable:
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+
+def uncacheable(value):
+    """Returned by a `render` function: use this value, but do not keep it."""
+    return _Uncacheable(value)
+
+
+def seconds_until(moment: datetime | None, *, at_most: int = DEFAULT_TIMEOUT) -> int:
+    """A timeout that ends when `moment` comes (a meeting ends and leaves "upcoming")."""
+    if moment is None:
+        return at_most
+    return max(1, min(at_most, int((moment - timezone.now()).total_seconds()) + 1))
+
+
+# Who sees what ---------------------------------------------------------------------------
+
+
+def group_ids_of(request) -> tuple[int, ...]:
+    """The viewer's working groups: kept in the cache until memberships change, and read
+    once per request."""
+    cached = getattr(request, "_portal_group_ids", None)
+    if cached is None:
+        from working_groups.models import Membership
+
+        user = request.user
+        cached = (
+            cached_fragment(
+                "group_ids",
+                (user.pk,),
+                lambda: tuple(sorted(Membership.objects.filter(person=user).values_list("working_group_id", flat=True))),
+                depends_on=(PEOPLE,),
+            )
+            if is_participant(user)
+            else ()
+        )
+        request._portal_group_ids = cached
+    return cached
+
+
+def cached_row(name: str, key: object, load: Callable[[], object], *, depends_on: tuple[str, ...] = (MEETINGS,)):
+    """A row a page shows (with its joins), from the cache until its kind of content
+    changes; `load()` returns None when there is no such row, which is not kept."""
+
+    def load_or_nothing():
+        row = load()
+        return uncacheable(None) if row is None else row
+
+    return cached_fragment(f"row:{name}", (key,), load_or_nothing, depends_on=depends_on)
+
+
+def visibility_class(request) -> str:
+    """Which meetings the viewer sees, as a key shared by everyone who sees the same ones
+    (forums.permissions.visible_meetings_filter decides the same way)."""
+    user = request.user
+    if is_secretariat(user):
+        return "secretariat"
+    if sees_every_meeting(user):
+        return "cochair"
+    if not is_participant(user):
+        return "anonymous"
+    return "groups:" + ",".join(str(pk) for pk in group_ids_of(request))
+
+
+def clearance_class(request) -> str:
+    """What decides which papers and minutes the viewer may open besides the meetings they
+    see (forums.permissions.PaperClearance): their role, and, for members of a group
+    (export-controlled papers), their organisation (whose country counts)."""
+    user = request.user
+    visibility = visibility_class(request)
+    if visibility in ("secretariat", "anonymous"):
+        return visibility
+    profile = getattr(user, "profile", None)
+    organization = profile.organization_id if profile is not None and group_ids_of(request) else None
+    return f"{visibility}|{role_of(user)}|{organization}"
+
+
+def viewer_parts(request) -> tuple[str, str]:
+    """The language and the time zone pages are rendered in."""
+    return translation.get_language() or "", timezone.get_current_timezone_name()
+
+
+def cached_render(
+    request,
+    name: str,
+    parts: Iterable[object],
+    template_name: str,
+    context: dict,
+    *,
+    cacheable: bool = True,
+    depends_on: tuple[str, ...] = (MEETINGS,),
+    timeout: int | Callable[[], int | None] | None = DEFAULT_TIMEOUT,
+) -> SafeString:
+    """`template_name` rendered with `context`, shared by every viewer of the same
+    language, time zone and visibility class (and `parts`). The template must show
+    nothing that is the viewer's own."""
+
+    def render() -> str:
+        return render_to_string(template_name, context, request)
+
+    if not cacheable:
+        return render()
+    key_parts = (*viewer_parts(request), visibility_class(request), *parts)
+    return mark_safe(cached_fragment(name, key_parts, render, depends_on=depends_on, timeout=timeout))
+
+
+def query_parts(request, allowed: frozenset[str]) -> tuple | None:
+    """The page's query string as part of a key, or None (do not cache) when it holds a
+    parameter the page does not know: links on the page carry such parameters along, and
+    nobody should fill the cache with made-up ones."""
+    if not set(request.GET) <= allowed:
+        return None
+    return tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+
+
+# Invalidation on every save and delete ------------------------------------------------------
+
+
+def _on_change(kinds: tuple[str, ...]):
+    def receiver(sender, raw=False, **kwargs):
+        if raw:  # loaddata: nothing cached from those rows yet
+            return
+        content_changed(*kinds)
+
+    return receiver
+
+
+_RECEIVERS: list = []
+
+
+def connect_signals() -> None:
+    """Called once from ForumsConfig.ready()."""
+    from participants.models import Country, Organization, Profile
+    from working_groups.models import ActionItem, Membership, WorkingGroup
+
+    from .models import AgendaItem, AgendaVersion, CoChair, Document, Forum, ForumCountry, Meeting, Minutes
+    from .models import Registration
+
+    watched = {
+        (MEETINGS,): [Forum, ForumCountry, CoChair, Meeting, AgendaItem, AgendaVersion, Minutes, Document,
+                      WorkingGroup, Country, ActionItem],
+        # Memberships decide what a person's feed holds as well as who is listed.
+        (PEOPLE,): [Profile, Organization, Membership],
+        (REGISTRATIONS,): [Registration],
+    }
+    for kinds, models in watched.items():
+        receiver = _on_change(kinds)
+        _RECEIVERS.append(receiver)
+        for model in models:
+            post_save.connect(receiver, sender=model, dispatch_uid=f"portal-cache-{model._meta.label}-save")
+            post_delete.connect(receiver, sender=model, dispatch_uid=f"portal-cache-{model._meta.label}-delete")
+    countries = _on_change((MEETINGS,))
+    _RECEIVERS.append(countries)
+    m2m_changed.connect(countries, sender=Forum.countries.through, dispatch_uid="portal-cache-forum-countries")

@@ -1,0 +1,54 @@
+"""Several workers share one fan-out: a claim skips the rows another worker is claiming
+instead of waiting for them (SELECT … FOR UPDATE SKIP LOCKED). Needs PostgreSQL: SQLite
+serialises everything and would prove nothing."""
+
+import threading
+import time
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+
+from notifications import services
+from notifications.models import Delivery, Dispatch
+from notifications.services import expand_dispatch, record_dispatch
+from tests.factories import MembershipFactory, UserFactory
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_claim_skips_the_rows_another_worker_holds_without_waiting(cast, group_meeting):
+    for _ in range(5):
+        MembershipFactory(working_group=cast.group_a, person=UserFactory(role="official"))
+    # Recorded outside a transaction, the dispatch would be sent at once (tasks run
+    # in-process here): nothing is queued.
+    with mock.patch.object(services, "enqueue_expansion"):
+        dispatch = record_dispatch(event=Dispatch.Event.MINUTES_PUBLISHED, target=group_meeting,
+                                   audience=Dispatch.Audience.GROUP_MEMBERS)
+    assert expand_dispatch(dispatch_id=dispatch.pk) == 6
+    held, release, first = threading.Event(), threading.Event(), []
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                first.extend(
+                    Delivery.objects.filter(dispatch=dispatch, status=Delivery.Status.PENDING).order_by("pk")
+                    .select_for_update(skip_locked=True).values_list("pk", flat=True)[:3]
+                )
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert held.wait(10)
+    started = time.monotonic()
+    _, second = services.claim_batch(dispatch_id=dispatch.pk, size=10)
+    waited = time.monotonic() - started
+    release.set()
+    thread.join()
+
+    assert len(first) == 3 and len(second) == 3
+    assert not set(first) & set(second)
+    assert waited < 2, "the claim waited for the other worker's rows"
