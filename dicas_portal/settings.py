@@ -208,6 +208,8 @@ PORTAL_DEFAULT_VIEWER_TIME_ZONE = "Asia/Tokyo"
 STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# /favicon.ico and any other file browsers ask for at the root of the site.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 # Papers are served only through permission-checked views, never from a public URL.
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Largest paper the secretariat may upload, in bytes (25 MB unless set).

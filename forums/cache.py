@@ -52,8 +52,31 @@ KINDS = (MEETINGS, PEOPLE, REGISTRATIONS)
 DEFAULT_TIMEOUT = 60 * 60
 
 
-def _cache():
-    return caches[CACHE_ALIAS]
+# After a failure the cache is left alone this long: while it is down (or slow to answer)
+# every page would otherwise wait for it, and every change made while it was away is
+# followed, once it answers again, by a bump of every generation.
+OUTAGE_PAUSE_SECONDS = 5.0
+
+
+def available_cache():
+    """The fragments cache, or None while it is taken to be down."""
+    cache = caches[CACHE_ALIAS]
+    down_until = getattr(cache, "_portal_down_until", None)
+    if down_until is None:
+        return cache
+    if time.monotonic() < down_until:
+        return None
+    # Back: whatever changed meanwhile was not counted, so nothing stored before counts.
+    cache._portal_down_until = None
+    _bump_now(KINDS)
+    return caches[CACHE_ALIAS] if getattr(cache, "_portal_down_until", None) is None else None
+
+
+def cache_failed(what: str) -> None:
+    """Called when a call to the fragments cache raised: it is left alone for a while."""
+    logger.warning("the cache failed (%s); pages are rendered without it for %s s", what, OUTAGE_PAUSE_SECONDS,
+                   exc_info=True)
+    caches[CACHE_ALIAS]._portal_down_until = time.monotonic() + OUTAGE_PAUSE_SECONDS
 
 
 def _generation_key(kind: str) -> str:
@@ -67,16 +90,19 @@ def _fresh_generation() -> int:
 
 
 def _bump_now(kinds: Iterable[str]) -> None:
-    cache = _cache()
-    for kind in kinds:
-        key = _generation_key(kind)
-        try:
-            cache.incr(key)
-        except ValueError:  # not there yet (or evicted): a fresh series
-            if not cache.add(key, _fresh_generation(), timeout=None):
+    cache = caches[CACHE_ALIAS]
+    if getattr(cache, "_portal_down_until", None) is not None:
+        return  # counted when the cache is back (available_cache)
+    try:
+        for kind in kinds:
+            key = _generation_key(kind)
+            try:
                 cache.incr(key)
-        except Exception:  # noqa: BLE001 — a cache outage must not break a change
-            logger.warning("could not bump the cache generation of %s", kind, exc_info=True)
+            except ValueError:  # not there yet (or evicted): a fresh series
+                if not cache.add(key, _fresh_generation(), timeout=None):
+                    cache.incr(key)
+    except Exception:  # noqa: BLE001 — a cache outage must not break a change
+        cache_failed("bumping a generation")
 
 
 def content_changed(*kinds: str) -> None:
@@ -121,14 +147,17 @@ def cached_fragment(
     when this value must not be kept (it holds something personal this time). `timeout`
     may be a function, called after `render`, for values that go stale with time.
     """
-    cache = _cache()
+    cache = available_cache()
     key = fragment_key(name, parts)
     generation_keys = [_generation_key(kind) for kind in depends_on]
     try:
+        if cache is None:
+            raise _CacheDown
         found = cache.get_many([*generation_keys, key])
         generations = _generations(cache, depends_on, found)
-    except Exception:  # noqa: BLE001
-        logger.warning("cache unavailable; rendering %s without it", name, exc_info=True)
+    except Exception as error:  # noqa: BLE001 — without the cache, the page is rendered
+        if not isinstance(error, _CacheDown):
+            cache_failed(f"reading {name}")
         value = render()
         return value.value if isinstance(value, _Uncacheable) else value
     stored = found.get(key)
@@ -142,8 +171,12 @@ def cached_fragment(
         try:
             cache.set(key, (generations, value), timeout=seconds)
         except Exception:  # noqa: BLE001
-            logger.warning("could not store %s in the cache", name, exc_info=True)
+            cache_failed(f"storing {name}")
     return value
+
+
+class _CacheDown(Exception):
+    pass
 
 
 class _Uncacheable:

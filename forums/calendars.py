@@ -20,6 +20,7 @@ from icalendar import Calendar, Event, Timezone
 from participants.models import in_language
 from working_groups.models import Membership
 
+from . import cache as page_cache
 from .models import AgendaVersion, Meeting, Registration
 from .permissions import visible_meetings_filter
 
@@ -151,10 +152,6 @@ def personal_calendar(meetings: QuerySet[Meeting], *, absolute_uri: AbsoluteUri)
 END_OF_CALENDAR = b"END:VCALENDAR\r\n"
 
 
-def _event_cache():
-    return caches["fragments"]
-
-
 def _event_key(pk: int, sequence: int, updated_at, version_id: int | None, language_and_site: str) -> str:
     return f"portal:vevent:{pk}:{sequence}:{updated_at.timestamp()}:{version_id}:{language_and_site}"
 
@@ -189,11 +186,12 @@ def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: Abs
     )
     language_and_site = hashlib.sha256(f"{get_language()}|{absolute_uri('/')}".encode()).hexdigest()[:16]
     keys = {row[0]: _event_key(*row[:4], language_and_site) for row in rows}
-    cache = _event_cache()
+    cache = page_cache.available_cache()
     try:
-        events = cache.get_many(list(keys.values()))
+        events = cache.get_many(list(keys.values())) if cache is not None else {}
     except Exception:  # noqa: BLE001 — without the cache, every piece is rendered
-        events = {}
+        page_cache.cache_failed("reading calendar events")
+        cache, events = None, {}
     missing = [pk for pk, key in keys.items() if key not in events]
     if missing:
         made = {}
@@ -205,9 +203,10 @@ def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: Abs
             meeting.published_agendas = [AgendaVersion(items=items)] if items is not None else []
             made[keys[meeting.pk]] = meeting_event(meeting, absolute_uri).to_ical()
         try:
-            cache.set_many(made)
+            if cache is not None:
+                cache.set_many(made)
         except Exception:  # noqa: BLE001
-            pass
+            page_cache.cache_failed("storing calendar events")
         events.update(made)
 
     header = Calendar()

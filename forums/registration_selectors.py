@@ -68,9 +68,15 @@ def registration_box(user, meeting: Meeting) -> RegistrationBox:
     )
     if not takes or not user.is_authenticated:
         return box
-    registration = (
-        with_waitlist_position(Registration.objects.filter(meeting=meeting, person=user)).select_related("meeting").first()
-    )
+    # Most people on a meeting page hold no registration, and few of those who do wait:
+    # the waiting-list position is counted only for them.
+    registration = Registration.objects.filter(meeting=meeting, person=user).order_by().first()
+    if registration is not None:
+        registration.meeting = meeting
+        if registration.status == Status.WAITLISTED:
+            registration = with_waitlist_position(Registration.objects.filter(pk=registration.pk)).select_related(
+                "meeting"
+            ).first()
     if registration is not None and registration.status in ACTIVE_STATUSES:
         box.registration = registration
         box.waitlist_position = position_of(registration)

@@ -175,7 +175,6 @@ def meeting_detail(request, pk: int):
         "meeting",
         (*page_cache.viewer_parts(request), page_cache.clearance_class(request), meeting.pk),
         render_main,
-        depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
     )
     return render(
         request,

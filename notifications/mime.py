@@ -64,12 +64,14 @@ def address_header(name: str, value: str) -> bytes:
     return f"{name}: {value}".encode("ascii")
 
 
+TOO_LONG = re.compile(rb"[^\n]{%d}" % (LINE_LIMIT + 1))
+
+
 def _body(text: str) -> bytes | None:
     data = text.replace("\r\n", "\n").replace("\r", "\n").encode("utf-8")
-    lines = data.split(b"\n")
-    if any(len(line) > LINE_LIMIT for line in lines):
+    if TOO_LONG.search(data):
         return None
-    return CRLF.join(lines)
+    return data.replace(b"\n", CRLF)
 
 
 @dataclass(frozen=True)

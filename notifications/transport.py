@@ -77,8 +77,10 @@ def open_connection() -> BaseEmailBackend:
 
 def _dot_stuffed(data: bytes) -> bytes:
     """The message as DATA carries it (RFC 5321 4.5.2), ending with CRLF, without the final dot."""
-    data = re.sub(rb"\r\n|\n|\r", CRLF, data)
-    data = re.sub(rb"(?m)^\.", b"..", data)
+    if data.count(b"\n") != data.count(CRLF) or b"\r" in data.replace(CRLF, b""):
+        data = re.sub(rb"\r\n|\n|\r", CRLF, data)
+    if data.startswith(b".") or b"\n." in data:
+        data = re.sub(rb"(?m)^\.", b"..", data)
     return data if data.endswith(CRLF) else data + CRLF
 
 
@@ -102,7 +104,7 @@ def send_message(backend: BaseEmailBackend, message: EmailMessage, *, hand_over:
 def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str], data: bytes,
                hand_over: HandOver) -> None:
     """Sends one message over the batch's SMTP connection, its final dot inside
-    `hand_over()` (see the module).
+    `hand_over()` (see the module). `sender` and `recipients` are bare addresses.
 
     Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost; returns once the server
     has accepted the message.
@@ -110,9 +112,11 @@ def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str],
     smtp: smtplib.SMTP = backend.connection
     try:
         smtp.ehlo_or_helo_if_needed()
-        _expect(smtp, smtp.mail(sender), {250})
+        # Bare addresses (as NoticeRenderer.envelope_for gives them), so not through
+        # smtplib.mail()/rcpt(), which parse every address again.
+        _expect(smtp, smtp.docmd("MAIL", f"FROM:<{sender}>"), {250})
         for address in recipients:
-            _expect(smtp, smtp.rcpt(address), {250, 251})
+            _expect(smtp, smtp.docmd("RCPT", f"TO:<{address}>"), {250, 251})
         _expect(smtp, smtp.docmd("DATA"), {354})
         smtp.send(_dot_stuffed(data))
     except (smtplib.SMTPServerDisconnected, OSError) as error:

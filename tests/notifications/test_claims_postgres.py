@@ -52,3 +52,43 @@ def test_a_claim_skips_the_rows_another_worker_holds_without_waiting(cast, group
     assert len(first) == 3 and len(second) == 3
     assert not set(first) & set(second)
     assert waited < 2, "the claim waited for the other worker's rows"
+
+
+def test_the_mark_commits_only_when_the_final_dot_went_out(cast, group_meeting):
+    with mock.patch.object(services, "enqueue_expansion"):
+        dispatch = record_dispatch(event=Dispatch.Event.MINUTES_PUBLISHED, target=group_meeting,
+                                   audience=Dispatch.Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    claimed_at, [delivery_id] = services.claim_batch(dispatch_id=dispatch.pk, size=10)
+    delivery = Delivery.objects.get(pk=delivery_id)
+
+    with pytest.raises(ConnectionResetError):
+        with services._marking_sent(delivery, claimed_at) as ours:
+            assert ours
+            raise ConnectionResetError("the dot could not be written")
+    assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SENDING
+
+    with services._marking_sent(delivery, claimed_at) as ours:
+        assert ours
+        # Until the block ends, another connection still sees the delivery as being sent.
+        assert _seen_elsewhere(delivery_id) == Delivery.Status.SENDING
+    assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SENT
+    assert _seen_elsewhere(delivery_id) == Delivery.Status.SENT
+
+    with services._marking_sent(delivery, claimed_at) as ours:
+        assert not ours  # sent already: not this claim's to send again
+
+
+def _seen_elsewhere(delivery_id: int) -> str:
+    seen = []
+
+    def look() -> None:
+        try:
+            seen.append(Delivery.objects.get(pk=delivery_id).status)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=look)
+    thread.start()
+    thread.join()
+    return seen[0]

@@ -183,3 +183,9 @@ def test_two_claims_never_share_a_delivery(dispatch):
 
     assert (len(first), len(second), third) == (4, 2, [])
     assert not set(first) & set(second)
+
+
+def test_lines_starting_with_a_dot_are_doubled_and_line_ends_made_crlf():
+    assert transport._dot_stuffed(b"a\r\n.b\r\n..c") == b"a\r\n..b\r\n...c\r\n"
+    assert transport._dot_stuffed(b".a\nb\rc") == b"..a\r\nb\r\nc\r\n"
+    assert transport._dot_stuffed(b"plain\r\n") == b"plain\r\n"
