@@ -62,6 +62,12 @@ clean:
 bench-pages: $(TEST_STAMP)
 	$(BIN)/python bench/pages.py
 
+## The plan of the schedule's query alone, at a size of your choice: make bench-explain MEETINGS=60000
+MEETINGS ?= 600
+.PHONY: bench-explain
+bench-explain: $(TEST_STAMP)
+	$(BIN)/python bench/pages.py --explain-only --meetings $(MEETINGS)
+
 bench: bench-pages
 
 ## Notification fan-out against a raw-smtplib baseline, and the publish call for 10 and

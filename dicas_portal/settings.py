@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person's profile from the cache rather than a query per page.
+    "forums.cache.ProfileFromCacheMiddleware",
     "participants.middleware.ViewerPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-in lasts 8 hours at most, 30 idle minutes for the secretariat; checked before
@@ -149,6 +151,13 @@ CACHES["local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "dicas-portal-local",
     "OPTIONS": {"MAX_ENTRIES": 2000},
+}
+# A copy, in each process, of the fragments most asked for, checked against the shared
+# generations on every request (forums/cache.py): at most 300 of at most 96 kB each.
+CACHES["fragments_local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "dicas-portal-fragments-local",
+    "OPTIONS": {"MAX_ENTRIES": 300},
 }
 
 ## ACCOUNTS

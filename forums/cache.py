@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from django.core.cache import caches
+from django.core.cache.backends.dummy import DummyCache
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.loader import render_to_string
@@ -59,8 +60,11 @@ OUTAGE_PAUSE_SECONDS = 5.0
 
 
 def available_cache():
-    """The fragments cache, or None while it is taken to be down."""
+    """The fragments cache, or None while it is taken to be down (or is configured to
+    keep nothing: a production portal without a shared cache)."""
     cache = caches[CACHE_ALIAS]
+    if isinstance(cache, DummyCache):
+        return None
     down_until = getattr(cache, "_portal_down_until", None)
     if down_until is None:
         return cache
@@ -89,7 +93,13 @@ def _fresh_generation() -> int:
     return time.time_ns()
 
 
+# Bumps made by this process: a request's snapshot of the generations taken before one is stale.
+_bumps_here = 0
+
+
 def _bump_now(kinds: Iterable[str]) -> None:
+    global _bumps_here
+    _bumps_here += 1
     cache = caches[CACHE_ALIAS]
     if getattr(cache, "_portal_down_until", None) is not None:
         return  # counted when the cache is back (available_cache)
@@ -126,6 +136,49 @@ def _generations(cache, kinds: tuple[str, ...], found: dict) -> tuple[int, ...]:
     return tuple(generations)
 
 
+def _snapshot(request, cache) -> dict[str, int]:
+    """Every generation, read once per request (one round trip for all of a page's fragments)."""
+    taken = getattr(request, "_portal_generations", None)
+    if taken is not None and taken[0] == _bumps_here:
+        return taken[1]
+    found = cache.get_many([_generation_key(kind) for kind in KINDS])
+    generations = dict(zip(KINDS, _generations(cache, KINDS, found)))
+    request._portal_generations = (_bumps_here, generations)
+    return generations
+
+
+# Fragments are also kept in each process's memory ("fragments_local"), checked against the
+# generations read from the shared cache like those kept there: a page then costs one round
+# trip to Redis however many fragments it shows. Only fragments this small, so that a
+# worker's memory stays small whatever pages are asked for.
+LOCAL_ALIAS = "fragments_local"
+LOCAL_MAX_CHARACTERS = 96 * 1024
+
+
+def _small(value) -> bool:
+    if isinstance(value, (str, bytes)):
+        return len(value) <= LOCAL_MAX_CHARACTERS
+    if isinstance(value, dict):
+        return sum(len(part) for part in value.values() if isinstance(part, (str, bytes))) <= LOCAL_MAX_CHARACTERS
+    return True
+
+
+def _keep_locally(key: str, stored: tuple) -> None:
+    """`stored` is (generations, value, expiry time or None), as kept in the shared cache."""
+    if not _small(stored[1]):
+        return
+    expires = stored[2]
+    seconds = None if expires is None else int(expires - time.time())
+    if seconds is None or seconds > 0:
+        caches[LOCAL_ALIAS].set(key, stored, timeout=seconds)
+
+
+def _current(stored, generations: tuple[int, ...]) -> bool:
+    """Whether a stored (generations, value, expiry) was rendered under these generations
+    (anything else, such as an entry of an older release, is not)."""
+    return isinstance(stored, tuple) and len(stored) == 3 and stored[0] == generations
+
+
 def fragment_key(name: str, parts: Iterable[object]) -> str:
     digest = hashlib.sha256(repr(tuple(parts)).encode()).hexdigest()[:32]
     return f"{PREFIX}:fragment:{name}:{digest}"
@@ -138,6 +191,7 @@ def cached_fragment(
     *,
     depends_on: tuple[str, ...] = (MEETINGS,),
     timeout: int | Callable[[], int | None] | None = DEFAULT_TIMEOUT,
+    request=None,
 ):
     """The value `render()` returns, from the cache when one was stored under the same
     name and parts by the same generations of `depends_on`.
@@ -145,33 +199,50 @@ def cached_fragment(
     `parts` must hold everything the value depends on besides that content (language,
     zone, visibility class, page parameters). `render` may return `uncacheable(value)`
     when this value must not be kept (it holds something personal this time). `timeout`
-    may be a function, called after `render`, for values that go stale with time.
+    may be a function, called after `render`, for values that go stale with time (kept
+    in the process's memory too, the value lasts no longer there). With `request`, the
+    generations are read once for the whole request and the value may come from the
+    process's own memory.
     """
     cache = available_cache()
     key = fragment_key(name, parts)
-    generation_keys = [_generation_key(kind) for kind in depends_on]
     try:
         if cache is None:
             raise _CacheDown
-        found = cache.get_many([*generation_keys, key])
-        generations = _generations(cache, depends_on, found)
+        if request is not None:
+            known = _snapshot(request, cache)
+            generations = tuple(known[kind] for kind in depends_on)
+            stored = caches[LOCAL_ALIAS].get(key)
+            if _current(stored, generations):
+                return stored[1]
+            stored = cache.get(key)
+            if _current(stored, generations):
+                _keep_locally(key, stored)
+                return stored[1]
+        else:
+            found = cache.get_many([*(_generation_key(kind) for kind in depends_on), key])
+            generations = _generations(cache, depends_on, found)
+            stored = found.get(key)
+            if _current(stored, generations):
+                return stored[1]
     except Exception as error:  # noqa: BLE001 — without the cache, the page is rendered
         if not isinstance(error, _CacheDown):
             cache_failed(f"reading {name}")
         value = render()
         return value.value if isinstance(value, _Uncacheable) else value
-    stored = found.get(key)
-    if stored is not None and stored[0] == generations:
-        return stored[1]
     value = render()
     if isinstance(value, _Uncacheable):
         return value.value
     seconds = timeout() if callable(timeout) else timeout
     if seconds is None or seconds > 0:
+        stored = (generations, value, None if seconds is None else time.time() + seconds)
         try:
-            cache.set(key, (generations, value), timeout=seconds)
+            cache.set(key, stored, timeout=seconds)
         except Exception:  # noqa: BLE001
             cache_failed(f"storing {name}")
+        else:
+            if request is not None:
+                _keep_locally(key, stored)
     return value
 
 
@@ -215,6 +286,7 @@ def group_ids_of(request) -> tuple[int, ...]:
                 (user.pk,),
                 lambda: tuple(sorted(Membership.objects.filter(person=user).values_list("working_group_id", flat=True))),
                 depends_on=(PEOPLE,),
+                request=request,
             )
             if is_participant(user)
             else ()
@@ -223,7 +295,8 @@ def group_ids_of(request) -> tuple[int, ...]:
     return cached
 
 
-def cached_row(name: str, key: object, load: Callable[[], object], *, depends_on: tuple[str, ...] = (MEETINGS,)):
+def cached_row(request, name: str, key: object, load: Callable[[], object], *,
+               depends_on: tuple[str, ...] = (MEETINGS,)):
     """A row a page shows (with its joins), from the cache until its kind of content
     changes; `load()` returns None when there is no such row, which is not kept."""
 
@@ -231,7 +304,7 @@ def cached_row(name: str, key: object, load: Callable[[], object], *, depends_on
         row = load()
         return uncacheable(None) if row is None else row
 
-    return cached_fragment(f"row:{name}", (key,), load_or_nothing, depends_on=depends_on)
+    return cached_fragment(f"row:{name}", (key,), load_or_nothing, depends_on=depends_on, request=request)
 
 
 def visibility_class(request) -> str:
@@ -286,7 +359,7 @@ def cached_render(
     if not cacheable:
         return render()
     key_parts = (*viewer_parts(request), visibility_class(request), *parts)
-    return mark_safe(cached_fragment(name, key_parts, render, depends_on=depends_on, timeout=timeout))
+    return mark_safe(cached_fragment(name, key_parts, render, depends_on=depends_on, timeout=timeout, request=request))
 
 
 def query_parts(request, allowed: frozenset[str]) -> tuple | None:
@@ -296,6 +369,32 @@ def query_parts(request, allowed: frozenset[str]) -> tuple | None:
     if not set(request.GET) <= allowed:
         return None
     return tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
+
+
+class ProfileFromCacheMiddleware:
+    """Reads a signed-in person's profile (role, language, time zone) from the cache, checked
+    against the generation of people's data like every fragment, instead of querying it on
+    every page. Any save of a profile bumps that generation (at once and after the commit),
+    so a role taken away is never read from here afterwards. Placed right after Django's
+    AuthenticationMiddleware."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and available_cache() is not None:
+            from participants.models import Profile
+
+            def load():
+                profile = Profile.objects.filter(user_id=user.pk).first()
+                return uncacheable(None) if profile is None else profile
+
+            profile = cached_fragment("profile", (user.pk,), load, depends_on=(PEOPLE,), request=request)
+            if profile is not None and profile.user_id == user.pk:
+                profile._state.fields_cache["user"] = user._wrapped if hasattr(user, "_wrapped") else user
+                user._state.fields_cache["profile"] = profile
+        return self.get_response(request)
 
 
 # Invalidation on every save and delete ------------------------------------------------------

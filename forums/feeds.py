@@ -49,6 +49,8 @@ def personal_feed(request, token: str):
             lambda: calendars.personal_calendar(
                 calendars.personal_feed_meetings(profile.user), absolute_uri=request.build_absolute_uri
             ),
+            # Without `request`: generations and feed in one round trip (a feed is too big
+            # to be kept in each process's memory too).
             depends_on=page_cache.KINDS,
         )
     return calendar_response(content, filename="dicas-meetings.ics")

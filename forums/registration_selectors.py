@@ -59,7 +59,10 @@ class RegistrationBox:
         return RegisterForm()
 
 
-def registration_box(user, meeting: Meeting) -> RegistrationBox:
+def registration_box(user, meeting: Meeting, *, registered_meeting_ids: frozenset[int] | None = None) -> RegistrationBox:
+    """`registered_meeting_ids`: the meetings the person holds a registration for (in any
+    status), when the caller knows them (forums.views keeps them in the cache): no query
+    then for the many meeting pages they did not register for."""
     takes = meeting.registration_opens_at is not None
     box = RegistrationBox(
         takes_registrations=takes,
@@ -70,7 +73,11 @@ def registration_box(user, meeting: Meeting) -> RegistrationBox:
         return box
     # Most people on a meeting page hold no registration, and few of those who do wait:
     # the waiting-list position is counted only for them.
-    registration = Registration.objects.filter(meeting=meeting, person=user).order_by().first()
+    registration = (
+        Registration.objects.filter(meeting=meeting, person=user).order_by().first()
+        if registered_meeting_ids is None or meeting.pk in registered_meeting_ids
+        else None
+    )
     if registration is not None:
         registration.meeting = meeting
         if registration.status == Status.WAITLISTED:

@@ -20,7 +20,7 @@ from . import registration_selectors, selectors
 from . import publishing_selectors
 from .filters import ScheduleFilterForm
 from .markdown import render_markdown
-from .models import Document, Meeting
+from .models import Document, Meeting, Registration
 from .permissions import PaperClearance, can_download_document, can_view_meeting
 from .services.papers import content_type_for
 
@@ -145,7 +145,7 @@ def calendar_month(request, year: int, month: int):
 @require_GET
 def meeting_detail(request, pk: int):
     meeting = page_cache.cached_row(
-        "meeting", pk, lambda: Meeting.objects.select_related("working_group", "venue_country").filter(pk=pk).first()
+        request, "meeting", pk, lambda: Meeting.objects.select_related("working_group", "venue_country").filter(pk=pk).first()
     )
     # A meeting the viewer may not see answers as if it did not exist.
     if meeting is None or not can_view_meeting(request.user, meeting, group_ids=page_cache.group_ids_of(request)):
@@ -162,7 +162,9 @@ def meeting_detail(request, pk: int):
                 "meeting": meeting,
                 **publishing,
                 "minutes_html": render_markdown(minutes.body) if minutes else "",
-                "papers": PaperClearance(request.user).filter(meeting.documents.select_related("meeting")),
+                "papers": PaperClearance(request.user, group_ids=page_cache.group_ids_of(request)).filter(
+                    meeting.documents.select_related("meeting")
+                ),
             },
             request,
         )
@@ -175,6 +177,7 @@ def meeting_detail(request, pk: int):
         "meeting",
         (*page_cache.viewer_parts(request), page_cache.clearance_class(request), meeting.pk),
         render_main,
+        request=request,
     )
     return render(
         request,
@@ -182,8 +185,25 @@ def meeting_detail(request, pk: int):
         {
             "meeting": meeting,
             "main_html": mark_safe(main_html),
-            "registration_box": registration_selectors.registration_box(request.user, meeting),
+            "registration_box": registration_selectors.registration_box(
+                request.user, meeting, registered_meeting_ids=_registered_meeting_ids(request)
+            ),
         },
+    )
+
+
+def _registered_meeting_ids(request) -> frozenset[int] | None:
+    """The meetings the viewer holds a registration for, kept for them alone until a
+    registration changes (None for a visitor)."""
+    user = request.user
+    if not user.is_authenticated:
+        return None
+    return page_cache.cached_fragment(
+        "registered_meeting_ids",
+        (user.pk,),
+        lambda: frozenset(Registration.objects.filter(person=user).values_list("meeting_id", flat=True)),
+        depends_on=(page_cache.REGISTRATIONS,),
+        request=request,
     )
 
 

@@ -3,6 +3,7 @@ signing out everywhere. Thin views: parse, check permission, call a service, ren
 
 from allauth.account.internal.flows.login import record_authentication
 from allauth.account.utils import perform_login
+from allauth.core import ratelimit
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -213,6 +214,10 @@ def person_role(request: HttpRequest, pk: int) -> HttpResponse:
 @sensitive_post_parameters("password")
 @require_http_methods(["GET", "HEAD", "POST"])
 def sign_out_everywhere(request: HttpRequest) -> HttpResponse:
+    # The form checks a password: a stolen session must not be a way to guess it.
+    if request.method == "POST" and (refused := ratelimit.consume_or_429(request, action="reauthenticate",
+                                                                      user=request.user)):
+        return refused
     form = SignOutEverywhereForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if sign_out_everywhere_service(user=request.user, password=form.cleaned_data["password"]):

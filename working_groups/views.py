@@ -30,7 +30,7 @@ def _refuse(request, message: str):
 
 @require_safe
 def group_detail(request, slug: str):
-    group = page_cache.cached_row("group", slug, lambda: selectors.group_by_slug(slug))
+    group = page_cache.cached_row(request, "group", slug, lambda: selectors.group_by_slug(slug))
     if group is None:
         raise Http404
     group_ids = page_cache.group_ids_of(request)

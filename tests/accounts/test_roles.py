@@ -33,6 +33,20 @@ def test_the_secretariat_changes_a_role_and_the_change_is_audited(client, cast):
     assert event.ip == "192.0.2.10"
 
 
+def test_a_role_taken_away_is_gone_at_the_next_request(client, cast, django_capture_on_commit_callbacks):
+    from django.test import Client
+
+    demoted = UserFactory(role="secretariat")
+    theirs = Client()
+    theirs.force_login(demoted)
+    assert theirs.get("/audit/").status_code == 200  # their profile is now in the cache
+    client.force_login(cast.secretariat)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/people/{demoted.profile.pk}/role/", {"role": "industry"})
+    assert theirs.get("/audit/").status_code == 403
+    assert theirs.get("/people/").status_code == 403
+
+
 def test_a_person_just_made_official_must_set_up_mfa(client, cast):
     client.force_login(cast.secretariat)
     client.post(f"/people/{cast.industry.profile.pk}/role/", {"role": "official"})

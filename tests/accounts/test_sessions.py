@@ -111,6 +111,14 @@ def test_sign_out_everywhere_needs_the_password(client, cast):
     assert other.get("/profile/").status_code == 200
 
 
+def test_guessing_the_password_there_is_rate_limited(client, cast):
+    client.force_login(cast.member)
+    for _attempt in range(10):
+        assert client.post("/profile/sign-out-everywhere/", {"password": "guess"}).status_code == 400
+    assert client.post("/profile/sign-out-everywhere/", {"password": PASSWORD}).status_code == 429
+    assert signed_in(client)
+
+
 def test_the_profile_page_offers_sign_out_everywhere_and_mfa(client, cast):
     client.force_login(cast.industry)
     page = client.get("/profile/", HTTP_ACCEPT_LANGUAGE="en").content.decode()

@@ -68,6 +68,7 @@ class SmtpSink:
         self.refusals = 0
         self.connections = 0
         self._refuse_until = 0.0
+        self._refusals_left = 0
         self._refusal = ""
         self._lock = threading.Lock()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
@@ -92,11 +93,17 @@ class SmtpSink:
         self._refusal = reply
         self._refuse_until = time.monotonic() + seconds
 
+    def refuse_data_times(self, count: int, reply: str = "451 4.3.0 Try again later") -> None:
+        """Answers the end of DATA of the next `count` messages with `reply`, whenever they come."""
+        self._refusal = reply
+        self._refusals_left = count
+
     def data_refusal(self) -> str | None:
-        if time.monotonic() < self._refuse_until:
-            with self._lock:
+        with self._lock:
+            if time.monotonic() < self._refuse_until or self._refusals_left > 0:
+                self._refusals_left = max(self._refusals_left - 1, 0)
                 self.refusals += 1
-            return self._refusal
+                return self._refusal
         return None
 
     def refuse_recipient(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:

@@ -225,13 +225,18 @@ def test_nothing_personal_is_kept_in_the_shared_cache(client, cast, plenary, mem
     token = client.cookies["csrftoken"].value
     assert any("Cancel my registration" in html for html in seen)
 
-    shared = " ".join(as_text(value) for value in stored_fragments())
-    assert "csrfmiddlewaretoken" not in shared and token not in shared
-    assert "Cancel my registration" not in shared and "You are registered" not in shared
-    # The only place the person's name may be is the member list, shared by the group's members.
-    assert all("Zebulon" not in as_text(value) or "Members" in as_text(value) for value in stored_fragments())
-    frame = " ".join(as_text(pickle.loads(value)) for value in caches["local"]._cache.values())
-    assert "csrfmiddlewaretoken" not in frame and "Zebulon" not in frame
+    # Their own profile is kept under a key of theirs (forums.cache.ProfileFromCacheMiddleware).
+    own = {page_cache.fragment_key("profile", (person.pk,)), page_cache.fragment_key("group_ids", (person.pk,)),
+           page_cache.fragment_key("registered_meeting_ids", (person.pk,))}
+    # Shared by every process (Redis in production), and kept in this process's memory.
+    for alias in (page_cache.CACHE_ALIAS, page_cache.LOCAL_ALIAS, "local"):
+        kept = {key.split(":", 2)[-1]: pickle.loads(value) for key, value in caches[alias]._cache.items()}
+        shared = " ".join(as_text(value) for key, value in kept.items() if key not in own)
+        assert "csrfmiddlewaretoken" not in shared and token not in shared
+        assert "Cancel my registration" not in shared and "You are registered" not in shared
+        # Elsewhere the person's name may only be in the member list, shared by the group's members.
+        assert all("Zebulon" not in as_text(value) or "Members" in as_text(value)
+                   for key, value in kept.items() if key not in own)
 
 
 def test_two_visitors_get_their_own_csrf_token(client, plenary):
@@ -301,3 +306,46 @@ def test_when_the_cache_is_back_nothing_stored_before_the_outage_is_served(clien
     Meeting.objects.filter(pk=plenary.pk).update(title_en="Changed during the outage")
     assert "Changed during the outage" in page(client, "/meetings/")
     assert fragments._portal_down_until is None
+
+
+def test_a_change_made_by_another_process_is_seen_though_this_one_kept_a_copy(client, plenary):
+    """Fragments are kept in the process's memory too, but checked against the generations
+    in the shared cache: another process's bump is enough."""
+    assert "Fourth plenary" in page(client, "/meetings/")
+    assert any("Fourth plenary" in as_text(pickle.loads(value)) for value in caches["fragments_local"]._cache.values())
+    Meeting.objects.filter(pk=plenary.pk).update(title_en="Renamed by another process")  # no signal here
+    caches[page_cache.CACHE_ALIAS].incr(page_cache._generation_key(page_cache.MEETINGS))  # its bump
+    assert "Renamed by another process" in page(client, "/meetings/")
+
+
+def test_registering_shows_on_the_meeting_page_at_once(client, cast):
+    """The meetings someone registered for are kept for them (no query on the many pages
+    of meetings they did not register for), and forgotten when a registration changes."""
+    roundtable = MeetingFactory(forum=cast.group_a.forum, title_en="Roundtable", kind=Meeting.Kind.ROUNDTABLE,
+                                registration_opens_at=timezone.now() - timedelta(days=1))
+    client.force_login(cast.industry)
+    assert "You are registered" not in page(client, roundtable.get_absolute_url())
+    register(meeting=roundtable, person=cast.industry, consent=True)
+    assert "You are registered" in page(client, roundtable.get_absolute_url())
+
+
+def test_a_role_taken_away_counts_at_the_next_page(client, cast):
+    """The profile (with the role) is read from the cache: a change of role must be seen at once."""
+    from participants.services import change_role
+
+    deputy = UserFactory(role="secretariat")
+    client.force_login(deputy)
+    assert client.get(reverse("audit:events")).status_code == 200
+    change_role(profile=deputy.profile, role="official", by=cast.secretariat)
+    assert client.get(reverse("audit:events")).status_code in (403, 404)
+    assert 'href="/audit/"' not in page(client, "/meetings/")
+
+
+def test_leaving_a_group_closes_its_meetings_at_once(client, cast, members_only):
+    """The person's working groups are kept in the cache and decide what they may open."""
+    client.force_login(cast.member)
+    assert client.get(members_only.get_absolute_url()).status_code == 200
+    assert "Ship repair members only" in page(client, "/meetings/")
+    Membership.objects.filter(person=cast.member, working_group=cast.group_a).delete()
+    assert client.get(members_only.get_absolute_url()).status_code == 404
+    assert "Ship repair members only" not in page(client, "/meetings/")

@@ -48,7 +48,8 @@ def test_production_with_a_cache_url_shares_redis_between_processes():
         assert found["backends"]["default"] == found["backends"]["fragments"] == "dicas_portal.redis_cache.RedisCache"
         assert found["location"] == "redis://127.0.0.1:6379/3"
         assert found["sessions"] == "django.contrib.sessions.backends.cached_db"
-        assert found["backends"]["local"] == "django.core.cache.backends.locmem.LocMemCache"
+        assert found["backends"]["local"] == found["backends"]["fragments_local"] == (
+            "django.core.cache.backends.locmem.LocMemCache")
 
 
 def test_production_without_a_shared_cache_keeps_no_fragment():

@@ -248,4 +248,5 @@ def test_the_account_forms_survive_garbage(signed_in, cast, body, where):
         answered(post(signed_in(cast.secretariat), f"/people/{cast.industry.profile.pk}/role/", body),
                  allowed=FORM_PAGE)
     else:
-        answered(post(signed_in(cast.member), "/profile/sign-out-everywhere/", body), allowed=FORM_PAGE - {302})
+        # After ten wrong passwords in a minute, allauth's limit answers 429.
+        answered(post(signed_in(cast.member), "/profile/sign-out-everywhere/", body), allowed={200, 400, 429})
