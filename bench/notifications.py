@@ -37,6 +37,7 @@ DATABASE = "dicas_bench_notifications"
 BROKER_URL = "redis://127.0.0.1:6379/12"
 PUBLISH_RUNS = 15
 WORKER_LOG = Path(tempfile.gettempdir()) / "bench-notifications-worker.log"
+EXTRA_WORKER_ARGUMENTS: list[str] = []
 
 ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "dicas_portal.settings",
@@ -175,7 +176,7 @@ def start_worker(sink: Sink) -> subprocess.Popen:
     log = open(WORKER_LOG, "w")
     worker = subprocess.Popen(
         # As in production (README): one worker, its default pool (a process per CPU).
-        [sys.executable, "-m", "celery", "-A", "dicas_portal", "worker", "--without-gossip",
+        [sys.executable, "-m", "celery", "-A", "dicas_portal", "worker", *EXTRA_WORKER_ARGUMENTS, "--without-gossip",
          "--without-mingle", "--without-heartbeat", "--loglevel=INFO", "--hostname=bench-notifications@%h"],
         cwd=PROJECT, env={**os.environ, **ENVIRONMENT, "EMAIL_URL": f"smtp://127.0.0.1:{sink.port}",
                           "LOG_LEVEL": "INFO"},
@@ -230,8 +231,12 @@ def median_publish_seconds(meeting) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--recipients", type=int, default=10_000)
+    parser.add_argument("--concurrency", type=int, default=None,
+                        help="worker processes (default: celery's, one per CPU)")
     arguments = parser.parse_args()
     size = arguments.recipients
+    if arguments.concurrency:
+        EXTRA_WORKER_ARGUMENTS.append(f"--concurrency={arguments.concurrency}")
 
     os.environ.update(ENVIRONMENT)
     sys.path.insert(0, str(PROJECT))

@@ -30,8 +30,12 @@ def fill(po_path: str, translations: dict[str, str]) -> int:
             continue
         kept = [line for line in lines[:id_start] if not line.startswith("#|")]
         kept = [re.sub(r",\s*fuzzy", "", line) if line.startswith("#,") else line for line in kept]
-        kept = [line for line in kept if line.strip() != "#,"]
-        plural = [line for line in lines[id_end:] if line.startswith("msgid_plural")]
+        kept = [line for line in kept if line.strip() not in ("#,", "#")]
+        plural_start = id_end if lines[id_end].startswith("msgid_plural") else None
+        plural = []
+        if plural_start is not None:
+            plural_end = next(i for i, line in enumerate(lines) if line.startswith("msgstr"))
+            plural = lines[plural_start:plural_end]
         body = lines[id_start:id_end] + plural
         body.append(("msgstr[0] " if plural else "msgstr ") + po_quote(translations[msgid]))
         blocks[index] = "\n".join(kept + body)
