@@ -1,6 +1,6 @@
 """Notification fan-out against a raw-smtplib baseline, and the publish call's cost.
 
-    make bench-notifications     # or: .venv/bin/python bench/notifications.py [--recipients 10000]
+    make bench-notifications     # or: .venv/bin/python bench/notifications.py [--recipients 10000] [--concurrency N]
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as the CI does); never part of the test pass.
 In its own database (dicas_bench_notifications) and Redis database (12), it:
