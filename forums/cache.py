@@ -11,12 +11,21 @@ has a number in the cache, and every stored fragment carries the numbers it was 
 under. A change bumps the number (`content_changed`), at once and again after its
 transaction commits, so that a fragment rendered from the rows as they were before the
 commit is never served afterwards. The model signals at the bottom bump it for every
-save and delete, whichever code made it (services, the admin, a management command);
-services that change rows with `QuerySet.update()` call `content_changed` themselves.
+save and delete, whichever code made it (services, the admin, a management command).
+Code that changes what pages show with `QuerySet.update()` or `bulk_create()` must call
+`content_changed` itself (load_bench_data does; the agenda builder's moves change only
+the draft, which is never cached).
 
-The default cache is local memory in each process; with `CACHE_URL` (or
-`REDIS_CACHE_URL`) set it is Redis, shared by every web process (see settings.py).
-A cache that fails is logged and ignored: the page is rendered as if nothing were cached.
+The shared cache is Redis when `CACHE_URL` (or `REDIS_CACHE_URL`) is set, local memory
+in development, and nothing in a production portal without Redis (settings.py). A page
+reads every generation once (one round trip) and takes its fragments from a copy kept in
+the process's memory when that copy was rendered under the same generations. A cache
+that fails is logged and left alone for a few seconds: pages are rendered as if nothing
+were cached, and every generation is bumped when it answers again.
+
+Per person, under keys of their own and never shared: their profile
+(`ProfileFromCacheMiddleware`), their working groups, the meetings they registered for,
+their calendar feed.
 """
 
 from __future__ import annotations
@@ -328,8 +337,11 @@ def clearance_class(request) -> str:
     visibility = visibility_class(request)
     if visibility in ("secretariat", "anonymous"):
         return visibility
+    # A co-chair sees every meeting, but opens a group's export-controlled papers only as
+    # one of its members: the groups count here for everyone.
+    groups = group_ids_of(request)
     profile = getattr(user, "profile", None)
-    organization = profile.organization_id if profile is not None and group_ids_of(request) else None
+    organization = profile.organization_id if profile is not None and groups else None
     return f"{visibility}|{role_of(user)}|{organization}"
 
 

@@ -164,3 +164,23 @@ def test_removing_the_authenticator_sends_a_privileged_person_back_to_set_up(cli
     # This session remembered the second factor; a new sign-in checks again.
     client.force_login(official)
     assert client.get("/meetings/")["Location"] == SETUP
+
+
+def test_the_demo_data_enrols_the_privileged_accounts_with_the_printed_secret(client, settings):
+    import io
+
+    from django.core.management import call_command
+
+    from forums.management.commands.load_demo import DEMO_TOTP_SECRET
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    output = io.StringIO()
+    call_command("load_demo", stdout=output)
+    assert DEMO_TOTP_SECRET in output.getvalue()
+    enrolled = set(Authenticator.objects.filter(type=Authenticator.Type.TOTP).values_list("user__email", flat=True))
+    assert {"secretariat@dicas.example", "cochair.us@dicas.example", "official.jp@dicas.example"} <= enrolled
+    assert "industry@dicas.example" not in enrolled
+
+    response = client.post("/accounts/login/", {"login": "official.jp@dicas.example", "password": "dicas-demo-2024"})
+    assert response["Location"] == CHALLENGE
+    assert client.post(CHALLENGE, {"code": totp_code(DEMO_TOTP_SECRET)}).status_code == 302

@@ -349,3 +349,28 @@ def test_leaving_a_group_closes_its_meetings_at_once(client, cast, members_only)
     Membership.objects.filter(person=cast.member, working_group=cast.group_a).delete()
     assert client.get(members_only.get_absolute_url()).status_code == 404
     assert "Ship repair members only" not in page(client, "/meetings/")
+
+
+def test_a_paper_cached_for_a_cochair_in_the_group_is_not_shown_to_a_cochair_outside_it(client, cast):
+    """Co-chairs see every meeting, but a group's export-controlled papers only as its
+    members (from a member country): the clearance class holds the groups too."""
+    from forums.models import Document, ForumCountry
+
+    forum = cast.group_a.forum
+    japan = cast.member.profile.organization.country
+    ForumCountry.objects.get_or_create(forum=forum, country=japan, defaults={"standing": ForumCountry.Standing.MEMBER})
+    meeting = MeetingFactory(forum=forum, title_en="Ship repair", kind=Meeting.Kind.WORKING_GROUP,
+                             working_group=cast.group_a, visibility=Meeting.Visibility.GROUP_MEMBERS)
+    Document.objects.create(forum=forum, meeting=meeting, title="Export-controlled drawing",
+                            file="papers/1/drawing.pdf", marking=Document.Marking.EXPORT_CONTROLLED)
+    inside, outside = UserFactory(role="cochair"), UserFactory(role="cochair")
+    for cochair in (inside, outside):
+        cochair.profile.organization = cast.member.profile.organization
+        cochair.profile.save()
+    MembershipFactory(working_group=cast.group_a, person=inside)
+    MembershipFactory(working_group=cast.group_b, person=outside)  # a member elsewhere, same organisation
+
+    client.force_login(inside)
+    assert "Export-controlled drawing" in page(client, meeting.get_absolute_url())
+    client.force_login(outside)
+    assert "Export-controlled drawing" not in page(client, meeting.get_absolute_url())

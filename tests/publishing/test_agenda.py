@@ -248,7 +248,7 @@ def test_republishing_records_exactly_the_additions_removals_moves_and_retimings
     cast.outsider.profile.preferred_language = "ja"
     cast.outsider.profile.save()
     japanese = client.get(plenary.get_absolute_url()).content.decode()
-    assert '<html lang="ja">' in japanese and "“エー”" in japanese
+    assert '<html lang="ja">' in japanese and "「エー」" in japanese and "時間変更" in japanese
 
 
 def test_republishing_without_a_change_is_refused_and_records_nothing(client, cast, plenary):
