@@ -342,7 +342,7 @@ def clearance_class(request) -> str:
     groups = group_ids_of(request)
     profile = getattr(user, "profile", None)
     organization = profile.organization_id if profile is not None and groups else None
-    return f"{visibility}|{role_of(user)}|{organization}"
+    return f"{visibility}|{role_of(user)}|{','.join(map(str, groups))}|{organization}"
 
 
 def viewer_parts(request) -> tuple[str, str]:

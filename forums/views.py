@@ -177,6 +177,8 @@ def meeting_detail(request, pk: int):
         "meeting",
         (*page_cache.viewer_parts(request), page_cache.clearance_class(request), meeting.pk),
         render_main,
+        # People's data too: the clearance class names an organisation, whose country counts.
+        depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
         request=request,
     )
     return render(
