@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dicas_portal.settings")
 
@@ -22,5 +23,11 @@ app.conf.beat_schedule = {
     "record-meeting-reminders": {
         "task": "notifications.record_meeting_reminders",
         "schedule": 300.0,
+    },
+    # Each person's digest at 07:00 their time (notifications/digests.py): on the quarter
+    # hours of the clock, not of beat's start, as some zones are 30 or 45 minutes off.
+    "record-daily-digests": {
+        "task": "notifications.record_digests",
+        "schedule": crontab(minute="*/15"),
     },
 }

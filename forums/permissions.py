@@ -117,9 +117,9 @@ def can_build_agenda(user, meeting: Meeting) -> bool:
     return can_manage_meeting(user, meeting)
 
 
-def can_follow_minutes(user, meeting: Meeting) -> bool:
+def can_follow_minutes(user, meeting: Meeting, *, group_ids: set[int] | None = None) -> bool:
     """May see the minutes before publication: the secretariat writes them, the co-chairs approve them."""
-    return is_secretariat(user) or (is_cochair(user) and can_view_meeting(user, meeting))
+    return is_secretariat(user) or (is_cochair(user) and can_view_meeting(user, meeting, group_ids=group_ids))
 
 
 def can_write_minutes(user, meeting: Meeting) -> bool:
@@ -137,16 +137,18 @@ def can_approve_minutes(user, meeting: Meeting) -> bool:
     return is_cochair(user) and can_view_meeting(user, meeting)
 
 
-def can_read_minutes(user, minutes: Minutes) -> bool:
+def can_read_minutes(user, minutes: Minutes, *, group_ids: set[int] | None = None) -> bool:
     """One version of the minutes: every version for those who follow the workflow (the
     co-chairs approve what they read, whatever its marking); published ones for whoever
-    may see the meeting and is cleared for the marking."""
+    may see the meeting and is cleared for the marking. `group_ids` as for can_view_meeting."""
     meeting = minutes.meeting
-    if can_follow_minutes(user, meeting):
+    if group_ids is None and is_participant(user):
+        group_ids = _group_ids_of(user)
+    if can_follow_minutes(user, meeting, group_ids=group_ids):
         return True
-    if minutes.status != Minutes.Status.PUBLISHED or not can_view_meeting(user, meeting):
+    if minutes.status != Minutes.Status.PUBLISHED or not can_view_meeting(user, meeting, group_ids=group_ids):
         return False
-    return PaperClearance(user).may_open(
+    return PaperClearance(user, group_ids=group_ids).may_open(
         marking=minutes.marking, group_id=meeting.working_group_id, forum_id=meeting.forum_id
     )
 

@@ -130,6 +130,12 @@ def load_target(dispatch: Dispatch) -> models.Model | None:
     model = dispatch.target_type.model_class()
     if model is None:
         return None
+    return target_queryset(model).filter(pk=dispatch.target_id).first()
+
+
+def target_queryset(model: type[models.Model]) -> models.QuerySet:
+    """Objects of a notice's kind with the joins its e-mail needs (also for the digest,
+    which loads the objects of many notices at once)."""
     queryset = model._default_manager.all()
     if model is Meeting:
         queryset = calendars.with_agenda_titles(queryset.select_related("working_group", "forum"))
@@ -139,7 +145,7 @@ def load_target(dispatch: Dispatch) -> models.Model | None:
         queryset = queryset.select_related("meeting__working_group", "meeting__forum", "person__profile")
     elif model is Document:
         queryset = queryset.select_related("meeting__working_group", "working_group", "forum")
-    return queryset.filter(pk=dispatch.target_id).first()
+    return queryset
 
 
 # Headers the same for every recipient of one language: written once per group by mime.Writer.
@@ -327,6 +333,10 @@ class NoticeRenderer:
             context["registrant_name"] = profile.display_name if profile else registration.person.get_username()
         if self.dispatch.event == Event.AGENDA_CHANGED:
             context["agenda_changes"] = agenda_change_lines(self.info.get("changes") or {}, language)
+        if self.dispatch.event == Event.DIGEST:
+            from .digests import digest_context  # it renders each item with this module
+
+            context.update(digest_context(self.dispatch, language))
         return context
 
     # -- the invitation ------------------------------------------------------------

@@ -5,7 +5,7 @@ from .models import Category, NotificationPreference
 
 
 class PreferencesForm(forms.Form):
-    """One choice per category: send each notice, or none."""
+    """One choice per category: send each notice, gather them in the morning digest, or none."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -14,6 +14,6 @@ class PreferencesForm(forms.Form):
                 label=label,
                 choices=NotificationPreference.Mode.choices,
                 widget=forms.RadioSelect,
-                help_text=_("Notices about your own registrations are always sent.")
+                help_text=_("Notices about your own registrations are always sent at once, whatever you choose here.")
                 if value == Category.REGISTRATIONS else "",
             )

@@ -36,6 +36,8 @@ class Dispatch(models.Model):
         ACTION_ITEM_ASSIGNED = "action_item_assigned", _("Action item assigned")
         ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
         INVITATION = "invitation", _("Invitation")
+        # One person's morning e-mail gathering the notices held for it (notifications/digests.py).
+        DIGEST = "digest", _("Daily digest")
 
     class Audience(models.TextChoices):
         """Rules resolved by the worker at send time, through the pages' permission functions."""
@@ -99,6 +101,10 @@ class Category(models.TextChoices):
     REGISTRATIONS = "registrations", _("Registrations for the meetings you run")
 
 
+# The digest e-mail's own unsubscribe unit. Not a Category (the settings page lists those):
+# its link switches off every category the person takes in the digest.
+DIGEST_CATEGORY = "digest"
+
 E = Dispatch.Event
 CATEGORY_OF_EVENT: dict[str, str] = {
     E.AGENDA_PUBLISHED: Category.AGENDA,
@@ -113,6 +119,7 @@ CATEGORY_OF_EVENT: dict[str, str] = {
     E.MEETING_CANCELLED: Category.MEETINGS,
     E.MEETING_REMINDER: Category.MEETINGS,
     E.INVITATION: Category.MEETINGS,
+    E.DIGEST: DIGEST_CATEGORY,
     E.REGISTRATION_RECEIVED: Category.REGISTRATIONS,
     E.REGISTRATION_CONFIRMED: Category.REGISTRATIONS,
     E.REGISTRATION_WAITLISTED: Category.REGISTRATIONS,
@@ -145,6 +152,11 @@ class Delivery(models.Model):
     sweep) never makes a second e-mail. `status` moves pending → sending (claimed by a
     worker, since `claimed_at`) → sent or failed; a temporary refusal puts it back to
     pending with `next_attempt_at` later.
+
+    A recipient who takes the notice's category in the daily digest gets it `held`
+    instead: never claimed nor swept, it waits for their morning, when it becomes
+    `digested` (told in the digest dispatch `digest`) or `withheld` (not told: they may no
+    longer see it, or switched the category off since; `last_error` says which).
     """
 
     class Status(models.TextChoices):
@@ -152,6 +164,9 @@ class Delivery(models.Model):
         SENDING = "sending", _("Sending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        HELD = "held", _("Held for the daily digest")
+        DIGESTED = "digested", _("Told in a daily digest")
+        WITHHELD = "withheld", _("Not told in the digest")
 
     dispatch = models.ForeignKey(Dispatch, on_delete=models.CASCADE, related_name="deliveries",
                                  verbose_name=_("dispatch"))
@@ -169,6 +184,12 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Digested: the digest dispatch that told it. RESTRICT: that record outlives nothing it
+    # vouches for, yet deleting the person (both rows cascade) still works.
+    digest = models.ForeignKey(
+        Dispatch, on_delete=models.RESTRICT, null=True, blank=True, related_name="digest_items",
+        verbose_name=_("daily digest"),
+    )
 
     class Meta:
         ordering = ["dispatch", "pk"]
@@ -181,8 +202,15 @@ class Delivery(models.Model):
                 violation_error_message=_("This person already has a delivery of this notice."),
             ),
             models.CheckConstraint(
-                condition=models.Q(status__in=["pending", "sending", "sent", "failed"]),
+                condition=models.Q(
+                    status__in=["pending", "sending", "sent", "failed", "held", "digested", "withheld"]
+                ),
                 name="delivery_status_known",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="digested") | models.Q(digest__isnull=False),
+                name="delivery_digested_has_digest",
+                violation_error_message=_("A delivery told in a digest needs that digest."),
             ),
             models.CheckConstraint(
                 condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
@@ -199,6 +227,12 @@ class Delivery(models.Model):
                 condition=models.Q(status__in=["pending", "sending"]),
                 name="delivery_unfinished",
             ),
+            # The digest beat: each person's held deliveries, oldest first; few rows at any time.
+            models.Index(
+                fields=["recipient", "created_at"],
+                condition=models.Q(status="held"),
+                name="delivery_held",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -210,6 +244,7 @@ class NotificationPreference(models.Model):
 
     class Mode(models.TextChoices):
         IMMEDIATE = "immediate", _("Send each notice")
+        DIGEST = "digest", _("Once a day, in a morning digest")
         OFF = "off", _("Do not send")
 
     person = models.ForeignKey(

@@ -12,8 +12,7 @@ import logging
 import smtplib
 import time
 import zoneinfo
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -22,7 +21,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, models, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Min
 from django.utils import timezone
 
@@ -30,9 +29,10 @@ from forums.models import Meeting
 from participants.permissions import is_secretariat
 
 from . import transport
-from .audiences import recipients
+from .audiences import held_for_digest, recipients
 from .emails import NoticeRenderer, load_target, read_unsubscribe_token
-from .models import Category, Delivery, Dispatch, NotificationPreference, WorkerHeartbeat
+from .marks import Mark, MarkError, Marks
+from .models import DIGEST_CATEGORY, Category, Delivery, Dispatch, NotificationPreference, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -143,7 +143,9 @@ def expand_dispatch(*, dispatch_id: int, on_chunk: Callable[[], None] | None = N
         else:
             chunk: list[Delivery] = []
             for person in recipients(dispatch, target):
-                chunk.append(Delivery(dispatch=dispatch, recipient=person, next_attempt_at=now))
+                # Held ones wait for the person's morning digest (digests.py); claims skip them.
+                status = Status.HELD if held_for_digest(person) else Status.PENDING
+                chunk.append(Delivery(dispatch=dispatch, recipient=person, next_attempt_at=now, status=status))
                 if len(chunk) >= EXPANSION_CHUNK:
                     _add_deliveries(chunk, on_chunk)
                     chunk = []
@@ -222,21 +224,33 @@ def _send_claimed(dispatch_id: int, claimed_at: datetime, ids: list[int], result
         return
     deadline = time.monotonic() + batch_budget_seconds()
     try:
+        marks = Marks()
+    except MarkError as error:
+        logger.warning("No database connection for the marks of dispatch %s: %s", dispatch_id, error)
+        _release(deliveries, claimed_at)
+        return
+    try:
         backend = transport.open_connection()
     except (OSError, smtplib.SMTPException) as error:
+        marks.close()
         for delivery in deliveries:
             _retry_later(delivery, claimed_at, f"Could not connect to the mail server: {_describe(error)}", result)
         return
     try:
         for position, delivery in enumerate(deliveries):
             if time.monotonic() > deadline:
+                marks.release()
                 _release(deliveries[position:], claimed_at)
                 break
-            if not _deliver(backend, renderer, delivery, claimed_at, result):
+            successor = deliveries[position + 1] if position + 1 < len(deliveries) else None
+            mark = marks.mark(delivery, claimed_at, successor=successor)
+            if not _deliver(backend, renderer, mark, delivery, claimed_at, result):
+                marks.release()
                 _release(deliveries[position + 1:], claimed_at)
                 break
     finally:
         transport.close(backend)
+        marks.close()
 
 
 def batch_budget_seconds() -> float:
@@ -248,7 +262,7 @@ def batch_budget_seconds() -> float:
     return min(budget, soft_limit / 2) if soft_limit else budget
 
 
-def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: datetime,
+def _deliver(backend, renderer: NoticeRenderer, mark: Mark, delivery: Delivery, claimed_at: datetime,
              result: BatchResult) -> bool:
     """Sends one delivery; returns False when the connection can no longer be used."""
     smtp = transport.speaks_smtp(backend)
@@ -259,33 +273,23 @@ def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: 
             message = renderer.message_for(delivery)
     except Exception as error:  # a template or data problem: trying again would fail again
         logger.exception("Could not render delivery %s", delivery.pk)
+        mark.rollback()  # its row may be locked by a mark sent ahead
         _fail(delivery, claimed_at, f"Could not write the e-mail: {_describe(error)}", result)
         return True
-    handed_over = False
-
-    @contextmanager
-    def hand_over() -> Iterator[bool]:
-        # The mark commits after the final dot is written (see transport.py).
-        nonlocal handed_over
-        with _marking_sent(delivery, claimed_at) as ours:
-            yield ours
-        handed_over = ours
-
     try:
         if smtp:
-            transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, hand_over=hand_over)
+            transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, mark=mark)
         else:
-            transport.send_message(backend, message, hand_over=hand_over)
+            transport.send_message(backend, message, mark=mark)
     except transport.Refused as refusal:
-        was = Status.SENT if handed_over else Status.SENDING
+        was = Status.SENT if mark.committed else Status.SENDING
         if refusal.temporary:
             _retry_later(delivery, claimed_at, str(refusal), result, was=was)
         else:
             _fail(delivery, claimed_at, str(refusal), result, was=was)
         return True
     except transport.ConnectionLost as error:
-        was = Status.SENT if handed_over else Status.SENDING
-        _retry_later(delivery, claimed_at, f"Connection lost: {error}", result, was=was)
+        _retry_later(delivery, claimed_at, f"Connection lost: {error}", result)
         return False
     except transport.OutcomeUnknown as error:
         # The server had the whole message; sending it again risks a second copy.
@@ -300,10 +304,19 @@ def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: 
         logger.warning("Delivery %s was taken back by the sweep before it was sent; left to its new claim.",
                        delivery.pk)
         return False
+    except MarkError as error:
+        if mark.committed:
+            # The server took the message and the COMMIT was sent: most likely marked. If
+            # not, the sweep sends it again; nothing is lost.
+            logger.warning("Delivery %s: the database did not confirm the mark (%s).", delivery.pk, error)
+            result.sent += 1
+        else:
+            _retry_later(delivery, claimed_at, f"The database did not answer: {error}", result)
+        return False
     except Exception as error:  # e.g. a console or file backend failing: retry like a lost connection
         logger.exception("Delivery %s could not be sent", delivery.pk)
         _retry_later(delivery, claimed_at, _describe(error), result,
-                     was=Status.SENT if handed_over else Status.SENDING)
+                     was=Status.SENT if mark.committed else Status.SENDING)
         return False
     result.sent += 1
     return True
@@ -312,34 +325,6 @@ def _deliver(backend, renderer: NoticeRenderer, delivery: Delivery, claimed_at: 
 def _mine(delivery: Delivery, claimed_at: datetime, status: str) -> models.QuerySet:
     """The delivery's row, only while it is still in `status` under this worker's claim."""
     return Delivery.objects.filter(pk=delivery.pk, status=status, claimed_at=claimed_at)
-
-
-@contextmanager
-def _marking_sent(delivery: Delivery, claimed_at: datetime) -> Iterator[bool]:
-    """Marks the delivery sent, if it is still under this claim, in a transaction that
-    commits when the block ends and rolls back if it raises. Says whether it was ours."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        with transaction.atomic():
-            yield _mine(delivery, claimed_at, Status.SENDING).update(
-                status=Status.SENT, sent_at=timezone.now(), attempts=delivery.attempts + 1, last_error=""
-            ) == 1
-        return
-    # Once per message of a fan-out, so in one round trip rather than two: within
-    # transaction.atomic() psycopg2 sends BEGIN on its own before the UPDATE; here it
-    # travels with it. Nothing else runs on the connection until COMMIT or ROLLBACK.
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f'BEGIN; UPDATE "{Delivery._meta.db_table}" SET "status" = %s, "sent_at" = %s, "attempts" = %s, '
-            '"last_error" = %s WHERE "id" = %s AND "status" = %s AND "claimed_at" = %s',
-            [Status.SENT, timezone.now(), delivery.attempts + 1, "", delivery.pk, Status.SENDING, claimed_at],
-        )
-        ours = cursor.rowcount == 1
-        try:
-            yield ours
-        except BaseException:
-            cursor.execute("ROLLBACK")
-            raise
-        cursor.execute("COMMIT")
 
 
 def backoff(attempts: int) -> timedelta:
@@ -507,8 +492,10 @@ def set_preference(*, person, category: str, mode: str) -> NotificationPreferenc
     return preference
 
 
-def unsubscribe(*, token: str) -> NotificationPreference:
-    """Switches off the category named in a signed unsubscribe link.
+def unsubscribe(*, token: str) -> list[NotificationPreference]:
+    """Switches off the category named in a signed unsubscribe link; the daily digest's
+    link switches off every category the person takes in the digest (stopping the digest
+    must not turn it into a mail per notice). Returns the settings changed.
 
     Raises signing.BadSignature for an altered link and LookupError when its person is gone.
     """
@@ -516,7 +503,12 @@ def unsubscribe(*, token: str) -> NotificationPreference:
     person = get_user_model().objects.filter(pk=person_id).first()
     if person is None:
         raise LookupError(person_id)
-    return set_preference(person=person, category=category, mode=NotificationPreference.Mode.OFF)
+    off = NotificationPreference.Mode.OFF
+    if category == DIGEST_CATEGORY:
+        in_digest = [name for name, mode in preferences_of(person).items()
+                     if mode == NotificationPreference.Mode.DIGEST]
+        return [set_preference(person=person, category=name, mode=off) for name in in_digest]
+    return [set_preference(person=person, category=category, mode=off)]
 
 
 def preferences_of(person) -> dict[str, str]:

@@ -8,7 +8,7 @@ import socket
 
 from celery import shared_task
 
-from . import services
+from . import digests, services
 
 
 @shared_task(name="notifications.record_worker_heartbeat")
@@ -53,3 +53,9 @@ def sweep_outbox() -> None:
 def record_meeting_reminders() -> int:
     """Every five minutes (beat): one reminder per meeting starting within 24 hours."""
     return len(services.record_meeting_reminders())
+
+
+@shared_task(name="notifications.record_digests")
+def record_digests() -> int:
+    """Every quarter of an hour (beat): the daily digest of each person whose 07:00 has come."""
+    return len(digests.record_digests())

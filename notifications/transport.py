@@ -5,20 +5,20 @@ reply, and the outbox must record "sent" so that a worker killed at any moment n
 loses a message nor sends it twice. An SMTP server takes responsibility for a message when
 it receives the "." that ends DATA (RFC 5321 4.1.1.4). So, per message:
 
-1. send everything but that dot;
-2. `hand_over()` opens a transaction and marks the delivery sent in it (the row is checked
-   to be still under this worker's claim);
-3. send the dot, inside that transaction;
-4. commit; then read the server's reply.
+1. send MAIL, RCPT and DATA, while the mark (marks.py) updates the delivery's row to
+   "sent" in a transaction left open (only if the row is still under this worker's claim);
+2. send the message and its dot, inside that transaction;
+3. write COMMIT; then read the server's reply (and the commit's).
 
 Killed before the dot went out, the transaction rolls back (PostgreSQL drops an open
-transaction with its connection) and the server discards a message without its dot: the
-sweep sends it again. Killed after the COMMIT went out, PostgreSQL commits it whether or
-not the worker lives to read the answer, and the server has the message. What is left is
-the few microseconds between writing the dot and writing COMMIT (a second copy). Marking
-after the server's reply instead would leave a reply's round trip and a commit's, about a
-millisecond a message, in which a kill sends the message twice; committing the mark
-before writing the dot, the commit's round trip in which a kill loses it.
+transaction with its connection) and the server discards a message without its dot (or,
+before the message, a DATA without one): the sweep sends it again. Killed after the
+COMMIT went out, PostgreSQL commits it whether or not the worker lives to read the answer,
+and the server has the message. What is left is the few microseconds between writing the
+dot and writing COMMIT (a second copy). Marking after the server's reply instead would
+leave a reply's round trip and a commit's, about a millisecond a message, in which a kill
+sends the message twice; committing the mark before writing the dot, the commit's round
+trip in which a kill loses it.
 
 When the server then refuses the message (4xx, 5xx), the caller undoes the mark.
 """
@@ -26,12 +26,12 @@ When the server then refuses the message (4xx, 5xx), the caller undoes the mark.
 import re
 import smtplib
 import socket
-from collections.abc import Callable
-from contextlib import AbstractContextManager
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.core.mail.backends.base import BaseEmailBackend
+
+from .marks import Mark
 
 CRLF = b"\r\n"
 
@@ -88,28 +88,31 @@ def speaks_smtp(backend: BaseEmailBackend) -> bool:
     return isinstance(getattr(backend, "connection", None), smtplib.SMTP)
 
 
-# Opens the transaction that marks the delivery sent, and says whether it is still ours;
-# it commits when the block ends without an exception, and rolls back otherwise.
-HandOver = Callable[[], AbstractContextManager[bool]]
-
-
-def send_message(backend: BaseEmailBackend, message: EmailMessage, *, hand_over: HandOver) -> None:
+def send_message(backend: BaseEmailBackend, message: EmailMessage, *, mark: Mark) -> None:
     """Console, file and in-memory backends (development, unit tests): they cannot refuse."""
-    with hand_over() as ours:
-        if not ours:
-            raise ClaimLost
+    mark.begin()
+    if not mark.is_ours():
+        mark.rollback()
+        raise ClaimLost
+    try:
         backend.send_messages([message])
+    except BaseException:
+        mark.rollback()
+        raise
+    mark.commit()
+    mark.settle()
 
 
-def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str], data: bytes,
-               hand_over: HandOver) -> None:
-    """Sends one message over the batch's SMTP connection, its final dot inside
-    `hand_over()` (see the module). `sender` and `recipients` are bare addresses.
+def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str], data: bytes, mark: Mark) -> None:
+    """Sends one message over the batch's SMTP connection, its final dot between the mark's
+    update and its commit (see the module). `sender` and `recipients` are bare addresses.
 
-    Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost; returns once the server
-    has accepted the message.
+    Raises Refused, ConnectionLost, OutcomeUnknown or ClaimLost (marks.MarkError when the
+    database fails before the dot); returns once the server has accepted the message.
     """
     smtp: smtplib.SMTP = backend.connection
+    # Sent now, answered while the SMTP commands travel (marks.py).
+    mark.begin()
     try:
         smtp.ehlo_or_helo_if_needed()
         # Bare addresses (as NoticeRenderer.envelope_for gives them), so not through
@@ -118,25 +121,38 @@ def send_bytes(backend: BaseEmailBackend, *, sender: str, recipients: list[str],
         for address in recipients:
             _expect(smtp, smtp.docmd("RCPT", f"TO:<{address}>"), {250, 251})
         _expect(smtp, smtp.docmd("DATA"), {354})
-        smtp.send(_dot_stuffed(data))
     except (smtplib.SMTPServerDisconnected, OSError) as error:
         drop(backend)
+        mark.rollback()
         raise ConnectionLost(str(error) or type(error).__name__) from error
-    with hand_over() as ours:
-        if not ours:
-            # Leaving without the dot makes the server drop what it received.
-            drop(backend)
-            raise ClaimLost
-        try:
-            smtp.send(b"." + CRLF)
-        except (smtplib.SMTPServerDisconnected, OSError) as error:
-            drop(backend)
-            raise ConnectionLost(str(error) or type(error).__name__) from error
+    except BaseException:
+        mark.rollback()
+        raise
+    try:
+        ours = mark.is_ours()
+    except BaseException:
+        drop(backend)  # in DATA, without the dot, the server drops what it received
+        mark.rollback()
+        raise
+    if not ours:
+        drop(backend)
+        mark.rollback()
+        raise ClaimLost
+    try:
+        # The message and its dot in one write: the mark is in place (uncommitted).
+        smtp.send(_dot_stuffed(data) + b"." + CRLF)
+    except (smtplib.SMTPServerDisconnected, OSError) as error:
+        drop(backend)
+        mark.rollback()
+        raise ConnectionLost(str(error) or type(error).__name__) from error
+    mark.commit()
     try:
         code, reply = smtp.getreply()
     except (smtplib.SMTPServerDisconnected, OSError) as error:
         drop(backend)
+        mark.settle()
         raise OutcomeUnknown(str(error) or type(error).__name__) from error
+    mark.settle()
     if code != 250:
         raise Refused(code, reply)
 

@@ -13,10 +13,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from participants.permissions import is_secretariat
 
-from . import selectors, services
+from . import digests, selectors, services
 from .emails import read_unsubscribe_token
 from .forms import PreferencesForm
-from .models import Category, Dispatch
+from .models import DIGEST_CATEGORY, Category, Dispatch
 
 DISPATCH_PAGE_SIZE = 50
 BAD_REQUEST = 400
@@ -59,7 +59,8 @@ def preferences(request):
                 services.set_preference(person=request.user, category=category, mode=mode)
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
-    return render(request, "notifications/preferences.html", {"form": form},
+    return render(request, "notifications/preferences.html",
+                  {"form": form, "digest_zone": digests.zone_place_of(request.user)},
                   status=BAD_REQUEST if form.errors else 200)
 
 
@@ -70,14 +71,16 @@ def preferences(request):
 @require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request, token: str):
     try:
-        _, category = read_unsubscribe_token(token)
+        category = read_unsubscribe_token(token)[1]
     except signing.BadSignature:
         return render(request, "notifications/unsubscribe_invalid.html", status=BAD_REQUEST)
-    category_label = dict(Category.choices).get(category, category)
+    is_digest = category == DIGEST_CATEGORY
+    category_label = _("the daily digest") if is_digest else dict(Category.choices).get(category, category)
     if request.method == "POST":
         try:
             services.unsubscribe(token=token)
         except (LookupError, ValueError):  # the person is gone, or the category no longer exists
             return render(request, "notifications/unsubscribe_invalid.html", status=BAD_REQUEST)
         return render(request, "notifications/unsubscribed.html", {"category": category_label})
-    return render(request, "notifications/unsubscribe.html", {"category": category_label, "token": token})
+    return render(request, "notifications/unsubscribe.html",
+                  {"category": category_label, "token": token, "is_digest": is_digest})

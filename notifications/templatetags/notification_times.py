@@ -39,3 +39,12 @@ def both_zones(moment: datetime | None, venue_zone_name: str) -> str:
         "venue": venue_text,
         "viewer": _moment_in(moment, str(viewer_zone)),
     }
+
+
+@register.simple_tag
+def viewer_zone(moment: datetime | None) -> str:
+    """'June 11, 2030 02:00 EDT (Washington)': when something happened, for the recipient
+    alone (no venue to compare with)."""
+    if moment is None:
+        return ""
+    return _moment_in(moment, str(timezone.get_current_timezone()))

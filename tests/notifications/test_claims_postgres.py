@@ -10,6 +10,7 @@ import pytest
 from django.db import connection, transaction
 
 from notifications import services
+from notifications.marks import Marks, PipelinedMark
 from notifications.models import Delivery, Dispatch
 from notifications.services import expand_dispatch, record_dispatch
 from tests.factories import MembershipFactory, UserFactory
@@ -61,22 +62,52 @@ def test_the_mark_commits_only_when_the_final_dot_went_out(cast, group_meeting):
     expand_dispatch(dispatch_id=dispatch.pk)
     claimed_at, [delivery_id] = services.claim_batch(dispatch_id=dispatch.pk, size=10)
     delivery = Delivery.objects.get(pk=delivery_id)
+    marks = Marks()
 
-    with pytest.raises(ConnectionResetError):
-        with services._marking_sent(delivery, claimed_at) as ours:
-            assert ours
-            raise ConnectionResetError("the dot could not be written")
+    # The dot could not be written: the mark is undone.
+    mark = marks.mark(delivery, claimed_at)
+    assert isinstance(mark, PipelinedMark), "on PostgreSQL the marks travel on a connection of their own"
+    mark.begin()
+    assert mark.is_ours()
+    mark.rollback()
     assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SENDING
 
-    with services._marking_sent(delivery, claimed_at) as ours:
-        assert ours
-        # Until the block ends, another connection still sees the delivery as being sent.
-        assert _seen_elsewhere(delivery_id) == Delivery.Status.SENDING
+    mark = marks.mark(delivery, claimed_at)
+    mark.begin()
+    assert mark.is_ours()
+    # Until the COMMIT, another connection still sees the delivery as being sent.
+    assert _seen_elsewhere(delivery_id) == Delivery.Status.SENDING
+    mark.commit()
+    mark.settle()
     assert Delivery.objects.get(pk=delivery_id).status == Delivery.Status.SENT
-    assert _seen_elsewhere(delivery_id) == Delivery.Status.SENT
 
-    with services._marking_sent(delivery, claimed_at) as ours:
-        assert not ours  # sent already: not this claim's to send again
+    mark = marks.mark(delivery, claimed_at)
+    mark.begin()
+    assert not mark.is_ours()  # sent already: not this claim's to send again
+    mark.rollback()
+    marks.close()
+
+
+def test_a_commit_written_before_the_worker_dies_is_applied(cast, group_meeting):
+    """What the pipelined marks rely on: once COMMIT has left the worker, PostgreSQL
+    applies it even though nobody reads its answer (the worker was killed)."""
+    with mock.patch.object(services, "enqueue_expansion"):
+        dispatch = record_dispatch(event=Dispatch.Event.MINUTES_PUBLISHED, target=group_meeting,
+                                   audience=Dispatch.Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    claimed_at, [delivery_id] = services.claim_batch(dispatch_id=dispatch.pk, size=10)
+    marks = Marks()
+    mark = marks.mark(Delivery.objects.get(pk=delivery_id), claimed_at)
+    mark.begin()
+    assert mark.is_ours()
+
+    mark.commit()
+    marks.close()  # the connection gone before the answer came back, as with SIGKILL
+
+    deadline = time.monotonic() + 5
+    while _seen_elsewhere(delivery_id) != Delivery.Status.SENT and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _seen_elsewhere(delivery_id) == Delivery.Status.SENT
 
 
 def _seen_elsewhere(delivery_id: int) -> str:

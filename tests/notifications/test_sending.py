@@ -2,7 +2,6 @@
 connection, each delivery marked as the server takes it, temporary refusals retried with
 backoff, permanent ones failed with the server's reason."""
 
-from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -10,6 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from notifications import services, transport
+from notifications.marks import Mark
 from notifications.models import Delivery, Dispatch
 from notifications.services import expand_dispatch, record_dispatch, send_batch
 from tests.factories import MembershipFactory, UserFactory
@@ -158,20 +158,34 @@ def test_a_claim_the_sweep_took_back_is_not_sent_by_its_old_owner(smtp_sink, dis
     assert statuses(dispatch) == {Status.SENDING: 6}
 
 
-def test_without_the_hand_over_the_server_drops_the_message(smtp_sink, dispatch):
-    """The server only takes a message at its final dot, which follows the hand-over."""
+class DecidedMark(Mark):
+    """A mark whose row is, or is no longer, this worker's to send."""
+
+    def __init__(self, ours: bool):
+        self.ours = ours
+
+    def is_ours(self) -> bool:
+        return self.ours
+
+    def commit(self) -> None:
+        self.committed = True
+
+    def rollback(self) -> None:
+        pass
+
+
+def test_without_the_mark_the_server_drops_the_message(smtp_sink, dispatch):
+    """The server only takes a message at its final dot, which follows the mark."""
     from notifications.emails import NoticeRenderer
 
     sender, recipients, data = NoticeRenderer(dispatch).envelope_for(dispatch.deliveries.first())
     backend = transport.open_connection()
 
     with pytest.raises(transport.ClaimLost):
-        transport.send_bytes(backend, sender=sender, recipients=recipients, data=data,
-                             hand_over=lambda: nullcontext(False))
+        transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, mark=DecidedMark(False))
 
     backend = transport.open_connection()
-    transport.send_bytes(backend, sender=sender, recipients=recipients, data=data,
-                         hand_over=lambda: nullcontext(True))
+    transport.send_bytes(backend, sender=sender, recipients=recipients, data=data, mark=DecidedMark(True))
     transport.close(backend)
     assert smtp_sink.count() == 1
 

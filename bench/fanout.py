@@ -1,6 +1,6 @@
 """Notification fan-out against a raw-smtplib baseline, and the publish call's cost.
 
-    make bench-notifications     # or: .venv/bin/python bench/notifications.py [--recipients 10000] [--concurrency N]
+    make bench-fanout     # or: .venv/bin/python bench/fanout.py [--recipients 10000] [--concurrency N]
 
 Needs PostgreSQL and Redis on 127.0.0.1 (as the CI does); never part of the test pass.
 In its own database (dicas_bench_notifications) and Redis database (12), it:
@@ -82,6 +82,7 @@ class Sink:
         self.port = port
         self.count = 0
         self.last_at = 0.0
+        self.times: list[float] = []  # when each message was accepted
         self._changed = threading.Condition()
         self.process = subprocess.Popen([sys.executable, "-c", SINK, str(port)], stdout=subprocess.PIPE, text=True)
         assert self.process.stdout.readline().strip() == "ready"
@@ -92,6 +93,7 @@ class Sink:
             count, at = line.split()
             with self._changed:
                 self.count, self.last_at = int(count), float(at)
+                self.times.append(self.last_at)
                 self._changed.notify_all()
 
     def wait_for(self, count: int, timeout: float) -> float:
@@ -158,6 +160,16 @@ def make_group(slug: str, size: int):
             starts_at=start, ends_at=start + timedelta(hours=2), time_zone="Asia/Tokyo",
             venue_en="Ministry of Defense, Ichigaya", venue_ja="防衛省市ヶ谷庁舎")
     return Meeting.objects.get(working_group=group)
+
+
+def vacuum() -> None:
+    """What autovacuum does in production (it may be off on a test machine): earlier runs'
+    deliveries leave dead rows that would slow every claim, and fresh tables have no
+    statistics for the planner."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def publish(meeting):
@@ -251,6 +263,7 @@ def main() -> int:
     redis.Redis.from_url(BROKER_URL).flushdb()
     Dispatch.objects.all().delete()  # earlier runs' notices
     small, large = make_group("bench-10", 10), make_group(f"bench-{size}", size)
+    vacuum()
 
     sink = Sink(free_port())
     worker = start_worker(sink)
@@ -268,6 +281,9 @@ def main() -> int:
             time.sleep(0.05)
         print(f"fan-out:   {size} recipients, publish call {1000 * (publish_done - started):.1f} ms, "
               f"last message accepted after {last - started:.2f} s: {fanout:.0f} messages/s ({sent} marked sent)")
+        first, middle = sink.times[0], sink.times[size // 2]
+        print(f"           first message after {first - started:.2f} s; messages/s over the first half "
+              f"{size // 2 / (middle - first):.0f}, the second {(size - size // 2) / (last - middle):.0f}")
     finally:
         stop_worker(worker)
     # The worker and its pool processes, reaped by now: their CPU time, to tell a fan-out
