@@ -1,6 +1,7 @@
 """A real SMTP server on a free loopback port (aiosmtpd) that keeps what it accepts, and
 can be told to refuse for a while, as a mail server under load or a bad mailbox does."""
 
+import asyncio
 import email
 import email.policy
 import logging
@@ -42,6 +43,7 @@ class _Handler:
         return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await self.sink.wait_while_held()
         for refused_address, reply in self.sink.refused_recipients.items():
             if address == refused_address:
                 return reply
@@ -71,6 +73,9 @@ class SmtpSink:
         self._refusals_left = 0
         self._refusal = ""
         self._lock = threading.Lock()
+        self._hold_after: int | None = None
+        self.holding = threading.Event()  # a client waits for the answer to its RCPT
+        self._released = threading.Event()
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     @property
@@ -105,6 +110,22 @@ class SmtpSink:
                 self.refusals += 1
                 return self._refusal
         return None
+
+    def hold_after(self, count: int) -> None:
+        """Once `count` messages were accepted, leaves the next RCPT unanswered until
+        `release()`: the client is then known to wait in the middle of a message, before
+        its final dot (a moment chosen for a kill whose outcome the test can state)."""
+        self._hold_after = count
+
+    def release(self) -> None:
+        self._released.set()
+
+    async def wait_while_held(self) -> None:
+        if self._hold_after is None or self.count() < self._hold_after or self._released.is_set():
+            return
+        self.holding.set()
+        while not self._released.is_set():
+            await asyncio.sleep(0.01)
 
     def refuse_recipient(self, address: str, reply: str = "550 5.1.1 No such user here") -> None:
         self.refused_recipients[address] = reply
