@@ -8,7 +8,8 @@ Status = Delivery.Status
 
 
 def dispatches_with_counts() -> QuerySet[Dispatch]:
-    """Newest first, each with how many of its deliveries were sent, wait, and failed:
+    """Newest first, each with how many of its deliveries were sent, wait, failed, and go
+    (or went) in people's daily digests:
     one query for the whole page, however many deliveries there are."""
     return (
         Dispatch.objects.select_related("target_type", "person__profile")
@@ -16,6 +17,7 @@ def dispatches_with_counts() -> QuerySet[Dispatch]:
             sent_count=Count("deliveries", filter=Q(deliveries__status=Status.SENT)),
             waiting_count=Count("deliveries", filter=Q(deliveries__status__in=[Status.PENDING, Status.SENDING])),
             failed_count=Count("deliveries", filter=Q(deliveries__status=Status.FAILED)),
+            digest_count=Count("deliveries", filter=Q(deliveries__status__in=[Status.HELD, Status.DIGESTED])),
         )
         .order_by("-created_at", "-pk")
     )

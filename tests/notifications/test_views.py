@@ -47,6 +47,19 @@ def test_the_secretariat_sees_each_notice_with_its_counts(client, cast, failed_d
     assert reverse("notifications:retry_dispatch", args=[other.pk]) not in html
 
 
+def test_the_outbox_counts_the_notices_kept_for_the_daily_digest(client, cast, group_meeting):
+    NotificationPreference.objects.create(person=cast.member, category=Category.MINUTES,
+                                          mode=NotificationPreference.Mode.DIGEST)
+    dispatch = record_dispatch(event=Event.MINUTES_PUBLISHED, target=group_meeting, audience=Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    client.force_login(cast.secretariat)
+
+    row = {row.pk: row for row in client.get(LIST).context["page"].object_list}[dispatch.pk]
+
+    assert row.digest_count == 1
+    assert row.waiting_count + row.sent_count == dispatch.deliveries.count() - 1
+
+
 def test_a_notice_that_failed_for_many_lists_the_first_reasons(client, cast, group_meeting):
     from tests.factories import MembershipFactory, UserFactory
 
