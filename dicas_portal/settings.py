@@ -59,9 +59,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # The signed-in person's profile from the cache rather than a query per page.
-    "forums.cache.ProfileFromCacheMiddleware",
+    # Django's AuthenticationMiddleware, with the signed-in person's account and profile kept
+    # in the process's memory rather than queried on every page.
+    "forums.cache.SignedInUserMiddleware",
     "participants.middleware.ViewerPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Sign-in lasts 8 hours at most, 30 idle minutes for the secretariat; checked before
@@ -137,8 +137,9 @@ else:
 if CACHE_URL:
     # Every page reads the session: from the shared cache, written through to the database
     # (signing out deletes both). Never with a cache of each process's own, which another
-    # process would not see emptied.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # process would not see emptied. Django's cached_db, read in the same round trip as the
+    # generations of cached fragments (forums/cache.py).
+    SESSION_ENGINE = "dicas_portal.session_store"
 # Rendered fragments of pages (forums/cache.py) are invalidated through the cache itself,
 # so every process must share it: without CACHE_URL a production portal (several
 # processes) caches no fragment rather than serve one another process knows is stale.
@@ -158,6 +159,15 @@ CACHES["fragments_local"] = {
     "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "dicas-portal-fragments-local",
     "OPTIONS": {"MAX_ENTRIES": 300},
+}
+
+# The account rows and profiles of people signed in (forums.cache.SignedInUserMiddleware),
+# in each process only: they hold password hashes, which the shared cache never does.
+CACHES["signed_in_local"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "dicas-portal-signed-in-local",
+    # Two entries a person (their account, and whom their session names): about 2 kB.
+    "OPTIONS": {"MAX_ENTRIES": 4000},
 }
 
 ## ACCOUNTS

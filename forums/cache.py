@@ -23,9 +23,11 @@ the process's memory when that copy was rendered under the same generations. A c
 that fails is logged and left alone for a few seconds: pages are rendered as if nothing
 were cached, and every generation is bumped when it answers again.
 
-Per person, under keys of their own and never shared: their profile
-(`ProfileFromCacheMiddleware`), their working groups, the meetings they registered for,
-their calendar feed.
+Per person, under keys of their own and never shared: their working groups, the meetings
+they registered for, their calendar feed; and, in each process's memory only, their account
+row and profile (`SignedInUserMiddleware`), checked against a generation of their own. Code
+that changes accounts or profiles with `QuerySet.update()` must call
+`content_changed(account_kind(user_id))` for each.
 """
 
 from __future__ import annotations
@@ -36,12 +38,19 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from django.conf import settings
+from django.contrib import auth
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.core.cache import caches
 from django.core.cache.backends.dummy import DummyCache
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
 from django.utils.safestring import SafeString, mark_safe
 
 from participants.permissions import is_participant, is_secretariat, role_of, sees_every_meeting
@@ -55,7 +64,11 @@ PREFIX = "portal"
 MEETINGS = "meetings"  # meetings, agendas, minutes, papers, action items, working groups, the forum
 PEOPLE = "people"  # profiles, organisations, memberships
 REGISTRATIONS = "registrations"
-KINDS = (MEETINGS, PEOPLE, REGISTRATIONS)
+# Bumped only with every kind at once (after an outage of the cache): each person's own
+# account has a generation of its own (`account_kind`), so that one person signing in
+# does not send everyone else's request to the database.
+ACCOUNTS = "accounts"
+KINDS = (MEETINGS, PEOPLE, REGISTRATIONS, ACCOUNTS)
 
 # A fragment is kept at most this long even if nothing changes: a safety net, not the
 # invalidation (which is the generation).
@@ -145,13 +158,53 @@ def _generations(cache, kinds: tuple[str, ...], found: dict) -> tuple[int, ...]:
     return tuple(generations)
 
 
+def account_kind(user_id) -> str:
+    """The generation of one person's account row and profile (`SignedInUserMiddleware`)."""
+    return f"account:{user_id}"
+
+
+def _session_to_preload(session, cache):
+    """The session, when it is still to be read from this same cache (production: both
+    in the one Redis database) by a store that takes it read by someone else
+    (dicas_portal/session_store.py)."""
+    if session is None or not hasattr(session, "preload") or not session.can_preload():
+        return None
+    if settings.CACHES.get(settings.SESSION_CACHE_ALIAS) != settings.CACHES.get(CACHE_ALIAS):
+        return None
+    return session
+
+
+def _session_user_key(session_key: str) -> str:
+    return f"{PREFIX}:session-user:{session_key}"
+
+
+def _signed_in_kinds(session, preloading: bool) -> tuple[str, ...]:
+    """The generation of the signed-in person's account. While their session is still to be
+    read, whom it named the last time this process read it (a guess, checked against the
+    session by `_user_from_memory`, so that both come in the same round trip)."""
+    if session is None:
+        return ()
+    if preloading:
+        user_id = caches[SIGNED_IN_ALIAS].get(_session_user_key(session.session_key))
+    else:
+        user_id = session.get(SESSION_KEY)
+    return (account_kind(user_id),) if user_id is not None else ()
+
+
 def _snapshot(request, cache) -> dict[str, int]:
-    """Every generation, read once per request (one round trip for all of a page's fragments)."""
+    """Every generation, read once per request: one round trip for all of a page's
+    fragments, the signed-in person's account and, when it is kept there, their session."""
     taken = getattr(request, "_portal_generations", None)
     if taken is not None and taken[0] == _bumps_here:
         return taken[1]
-    found = cache.get_many([_generation_key(kind) for kind in KINDS])
-    generations = dict(zip(KINDS, _generations(cache, KINDS, found)))
+    session = getattr(request, "session", None)
+    preload = _session_to_preload(session, cache)
+    kinds = (*KINDS, *_signed_in_kinds(session, preload is not None))
+    keys = [_generation_key(kind) for kind in kinds]
+    found = cache.get_many([*keys, preload.cache_key] if preload is not None else keys)
+    if preload is not None:
+        preload.preload(found.get(preload.cache_key))
+    generations = dict(zip(kinds, _generations(cache, kinds, found)))
     request._portal_generations = (_bumps_here, generations)
     return generations
 
@@ -383,30 +436,95 @@ def query_parts(request, allowed: frozenset[str]) -> tuple | None:
     return tuple(sorted((name, tuple(values)) for name, values in request.GET.lists()))
 
 
-class ProfileFromCacheMiddleware:
-    """Reads a signed-in person's profile (role, language, time zone) from the cache, checked
-    against the generation of people's data like every fragment, instead of querying it on
-    every page. Any save of a profile bumps that generation (at once and after the commit),
-    so a role taken away is never read from here afterwards. Placed right after Django's
-    AuthenticationMiddleware."""
+# The signed-in person ---------------------------------------------------------------------
 
-    def __init__(self, get_response):
-        self.get_response = get_response
+# Account rows hold password hashes: they are kept in each process's memory only, never in
+# the shared cache, and checked there against their generation like every fragment.
+SIGNED_IN_ALIAS = "signed_in_local"
 
-    def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and available_cache() is not None:
-            from participants.models import Profile
 
-            def load():
-                profile = Profile.objects.filter(user_id=user.pk).first()
-                return uncacheable(None) if profile is None else profile
+def _user_key(user_id) -> str:
+    return f"{PREFIX}:user:{user_id}"
 
-            profile = cached_fragment("profile", (user.pk,), load, depends_on=(PEOPLE,), request=request)
-            if profile is not None and profile.user_id == user.pk:
-                profile._state.fields_cache["user"] = user._wrapped if hasattr(user, "_wrapped") else user
-                user._state.fields_cache["profile"] = profile
-        return self.get_response(request)
+
+class SignedInUserMiddleware(AuthenticationMiddleware):
+    """Django's AuthenticationMiddleware, with the signed-in person's account row and profile
+    (role, language, time zone) taken from this process's memory instead of a query on every
+    page.
+
+    The copy is used only while the generation of that account (`account_kind`), read in the
+    same round trip as every other generation, is the one it was loaded under: every save or
+    delete of the account row or the profile bumps it, at once and after the commit, so a
+    password changed (signing out everywhere), an account deactivated or a role taken away
+    counts at the next request of every process. The session is still read, and its hash
+    still compared with the account's, on every request; whatever is not that plain case (no
+    one signed in, a hash that does not match, another kind of backend, the cache down) goes
+    through Django's own `get_user`.
+
+    Read at once rather than on first use: the next middleware reads it on every request
+    anyway, and a page reads it a hundred times, each through the lazy object's proxy."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = signed_in_user(request)
+
+
+def signed_in_user(request):
+    if not hasattr(request, "_cached_user"):
+        request._cached_user = _user_from_memory(request) or auth.get_user(request)
+    return request._cached_user
+
+
+def _user_from_memory(request):
+    session = request.session
+    if session.session_key is None:
+        return None  # a visitor without a session: Django's get_user reads nothing either
+    cache = available_cache()
+    if cache is None:
+        return None
+    try:
+        # Before the session is read: it may come in the same round trip.
+        known = _snapshot(request, cache)
+    except Exception:  # noqa: BLE001 — without the cache, Django reads the account
+        cache_failed("reading the generations")
+        return None
+    try:
+        user_id = get_user_model()._meta.pk.to_python(session[SESSION_KEY])
+        backend_path = session[BACKEND_SESSION_KEY]
+        session_hash = session[HASH_SESSION_KEY]
+    except (KeyError, ValidationError):
+        return None
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    backend = auth.load_backend(backend_path)
+    # The copy stands for ModelBackend.get_user (allauth's backend inherits it), nothing else.
+    if type(backend).get_user is not ModelBackend.get_user:
+        return None
+    local = caches[SIGNED_IN_ALIAS]
+    kinds = (ACCOUNTS, account_kind(user_id))
+    try:
+        if kinds[1] not in known:  # this process had not seen the session yet, or guessed wrong
+            known = {**known, **dict(zip(kinds[1:], _generations(cache, kinds[1:], cache.get_many(
+                [_generation_key(kinds[1])]))))}
+            local.set(_session_user_key(session.session_key), user_id, timeout=settings.SESSION_COOKIE_AGE)
+        generations = tuple(known[kind] for kind in kinds)
+    except Exception:  # noqa: BLE001
+        cache_failed("reading the generation of an account")
+        return None
+    stored = local.get(_user_key(user_id))
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == generations:
+        user = stored[1]
+    else:
+        user = get_user_model()._default_manager.select_related("profile").filter(pk=user_id).first()
+        if user is None:
+            return None
+        # Kept as loaded, before this request touches it (the cache keeps a pickled copy).
+        local.set(_user_key(user_id), (generations, user), timeout=DEFAULT_TIMEOUT)
+    if not backend.user_can_authenticate(user):
+        return None
+    if not constant_time_compare(session_hash, user.get_session_auth_hash()):
+        return None
+    return user
 
 
 # Invalidation on every save and delete ------------------------------------------------------
@@ -417,6 +535,14 @@ def _on_change(kinds: tuple[str, ...]):
         if raw:  # loaddata: nothing cached from those rows yet
             return
         content_changed(*kinds)
+
+    return receiver
+
+
+def _on_account_change(user_id_of: Callable):
+    def receiver(sender, instance, raw=False, **kwargs):
+        if not raw:
+            content_changed(account_kind(user_id_of(instance)))
 
     return receiver
 
@@ -448,3 +574,9 @@ def connect_signals() -> None:
     countries = _on_change((MEETINGS,))
     _RECEIVERS.append(countries)
     m2m_changed.connect(countries, sender=Forum.countries.through, dispatch_uid="portal-cache-forum-countries")
+    # The signed-in person's copy (SignedInUserMiddleware): their account row and profile.
+    for model, user_id_of in ((get_user_model(), lambda row: row.pk), (Profile, lambda row: row.user_id)):
+        receiver = _on_account_change(user_id_of)
+        _RECEIVERS.append(receiver)
+        post_save.connect(receiver, sender=model, dispatch_uid=f"portal-cache-{model._meta.label}-account-save")
+        post_delete.connect(receiver, sender=model, dispatch_uid=f"portal-cache-{model._meta.label}-account-delete")

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from participants.models import Profile
 
 from . import cache as page_cache
-from . import calendars
+from . import calendars, selectors
 from .models import Meeting
 from .permissions import can_view_meeting
 
@@ -24,11 +24,21 @@ def calendar_response(content: bytes, *, filename: str) -> HttpResponse:
 
 @require_safe
 def meeting_ics(request, pk: int):
-    meeting = get_object_or_404(calendars.with_agenda_titles(Meeting.objects.all()), pk=pk)
+    meeting = page_cache.cached_row(request, "meeting", pk, lambda: selectors.meeting_row(pk))
     # A meeting the viewer may not see answers as if it did not exist.
-    if not can_view_meeting(request.user, meeting):
+    if meeting is None or not can_view_meeting(request.user, meeting, group_ids=page_cache.group_ids_of(request)):
         raise Http404
-    content = calendars.meeting_calendar(meeting, absolute_uri=request.build_absolute_uri)
+    # The same for everyone who may see the meeting (only the published agenda is in it):
+    # kept until the meeting or its agenda changes.
+    content = page_cache.cached_fragment(
+        "meeting_ics",
+        (meeting.pk, translation.get_language(), request.build_absolute_uri("/")),
+        lambda: calendars.meeting_calendar(
+            calendars.with_agenda_titles(Meeting.objects.filter(pk=meeting.pk)).get(),
+            absolute_uri=request.build_absolute_uri,
+        ),
+        request=request,
+    )
     return calendar_response(content, filename=f"meeting-{meeting.pk}.ics")
 
 

@@ -17,6 +17,11 @@ def meetings_visible_to(user) -> QuerySet[Meeting]:
     )
 
 
+def meeting_row(pk: int) -> Meeting | None:
+    """The meeting with what its page and its .ics check and show around the cached parts."""
+    return Meeting.objects.select_related("working_group", "venue_country").filter(pk=pk).first()
+
+
 def ending_at_or_after(meetings: QuerySet[Meeting], moment: datetime) -> QuerySet[Meeting]:
     """The meetings not over by `moment`, said so that the index on the start serves it.
 

@@ -144,9 +144,7 @@ def calendar_month(request, year: int, month: int):
 
 @require_GET
 def meeting_detail(request, pk: int):
-    meeting = page_cache.cached_row(
-        request, "meeting", pk, lambda: Meeting.objects.select_related("working_group", "venue_country").filter(pk=pk).first()
-    )
+    meeting = page_cache.cached_row(request, "meeting", pk, lambda: selectors.meeting_row(pk))
     # A meeting the viewer may not see answers as if it did not exist.
     if meeting is None or not can_view_meeting(request.user, meeting, group_ids=page_cache.group_ids_of(request)):
         raise Http404
@@ -181,12 +179,20 @@ def meeting_detail(request, pk: int):
         depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
         request=request,
     )
+    # Beside the registration box, which is the viewer's own.
+    registration_info_html = page_cache.cached_fragment(
+        "meeting_registration_info",
+        (*page_cache.viewer_parts(request), meeting.pk),
+        lambda: render_to_string("forums/_meeting_registration_info.html", {"meeting": meeting}),
+        request=request,
+    )
     return render(
         request,
         "forums/meeting_detail.html",
         {
             "meeting": meeting,
             "main_html": mark_safe(main_html),
+            "registration_info_html": mark_safe(registration_info_html),
             "registration_box": registration_selectors.registration_box(
                 request.user, meeting, registered_meeting_ids=_registered_meeting_ids(request)
             ),

@@ -4,6 +4,7 @@ service or selector, render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -22,6 +23,11 @@ from .models import ActionItem
 from .permissions import can_record_action_items, can_see_group_workings, statuses_settable_by
 
 FORBIDDEN = 403
+# A group may have a thousand members and hundreds of meetings: the page shows them a page
+# at a time, each list with its own parameter.
+MEMBERS_PAGE_SIZE = 50
+MEETINGS_PAGE_SIZE = 20
+GROUP_PARAMETERS = frozenset({"members", "meetings"})
 
 
 def _refuse(request, message: str):
@@ -46,8 +52,14 @@ def group_detail(request, slug: str):
         "leads": SimpleLazyObject(lambda: list(
             group.memberships.filter(role="lead").select_related("person__profile__organization__country")
         )),
-        "members": SimpleLazyObject(lambda: list(selectors.group_members(group)) if sees_workings else []),
-        "meetings": SimpleLazyObject(lambda: list(selectors.group_meetings(user=request.user, group=group))),
+        "members": SimpleLazyObject(
+            lambda: Paginator(selectors.group_members(group), MEMBERS_PAGE_SIZE).get_page(request.GET.get("members"))
+            if sees_workings
+            else []
+        ),
+        "meetings": SimpleLazyObject(lambda: Paginator(
+            selectors.group_meetings(user=request.user, group=group), MEETINGS_PAGE_SIZE
+        ).get_page(request.GET.get("meetings"))),
         "papers": SimpleLazyObject(lambda: PaperClearance(request.user, group_ids=group_ids).filter(
             group.documents.select_related("meeting")
         )),
@@ -58,13 +70,15 @@ def group_detail(request, slug: str):
         ),
         "can_upload_paper": can_upload_paper(request.user),
     }
+    query = page_cache.query_parts(request, GROUP_PARAMETERS)
     content = page_cache.cached_render(
         request,
         "group",
         # Overdue or not depends on the day where the viewer is.
-        [page_cache.clearance_class(request), sees_workings, group.pk, timezone.localdate()],
+        [page_cache.clearance_class(request), sees_workings, group.pk, timezone.localdate(), query],
         "working_groups/_group_content.html",
         context,
+        cacheable=query is not None,
         depends_on=(page_cache.MEETINGS, page_cache.PEOPLE),
     )
     return render(request, "working_groups/group_detail.html", {**context, "content_html": content})

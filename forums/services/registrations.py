@@ -109,8 +109,10 @@ def refusal_reason(*, meeting: Meeting, person, now: datetime) -> str | None:
     if meeting.registration_opens_at is None:
         return _("This meeting takes no registrations through the portal.")
     if meeting.status != Meeting.Status.SCHEDULED:
+        # The label straight from the choices: get_status_display() hashes every translated
+        # label on each call, and every meeting page of a past meeting asks this.
         return _("This meeting is %(status)s: it takes no registrations for now.") % {
-            "status": meeting.get_status_display().lower()
+            "status": str(Meeting.Status(meeting.status).label).lower()
         }
     if not role_may_attend(person, meeting):
         if role_of(person) == Role.INDUSTRY:

@@ -6,12 +6,16 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from icalendar import Calendar
 
 from forums import services
 from forums.admin import MeetingAdmin
-from forums.models import AgendaItem, Meeting, Registration
+from forums.models import AgendaItem, AgendaVersion, Meeting, Registration
 from tests.factories import (
     AgendaItemFactory,
     ForumFactory,
@@ -331,3 +335,31 @@ def test_the_feed_runs_a_fixed_number_of_queries(client, django_assert_max_num_q
         response = feed_of(client, official)
 
     assert len(parse(response).walk("VEVENT")) == count
+
+
+def test_a_meeting_ics_is_kept_until_the_meeting_or_its_agenda_changes(client):
+    """Calendar programs fetch it again and again: the second download reads neither the
+    meeting nor its agenda, and a newly published agenda shows at once."""
+    meeting = MeetingFactory(title_en="Cached plenary")
+    AgendaVersion.objects.create(meeting=meeting, number=1, published_at=timezone.now(),
+                                 items=[{"id": 1, "title_en": "Opening remarks", "duration_minutes": 10}])
+    first = download(client, meeting)
+    with CaptureQueriesContext(connection) as again:
+        assert download(client, meeting).content == first.content
+    assert len(again) == 0
+    AgendaVersion.objects.create(meeting=meeting, number=2, published_at=timezone.now(),
+                                 items=[{"id": 1, "title_en": "Welcome and opening", "duration_minutes": 10}])
+    assert "Welcome and opening" in download(client, meeting).content.decode()
+
+
+def test_a_members_only_meeting_ics_kept_for_a_member_still_answers_404_to_an_outsider(client):
+    group = WorkingGroupFactory()
+    meeting = MeetingFactory(working_group=group, kind=Meeting.Kind.WORKING_GROUP,
+                             visibility=Meeting.Visibility.GROUP_MEMBERS)
+    member, outsider = UserFactory(role="official"), UserFactory(role="official")
+    MembershipFactory(working_group=group, person=member)
+    inside = Client()
+    inside.force_login(member)
+    assert download(inside, meeting).status_code == 200
+    client.force_login(outsider)
+    assert download(client, meeting).status_code == 404

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from forums import cache as page_cache
+from forums.templatetags import page_frame
 from forums.models import AgendaItem, Meeting
 from forums.services import update_meeting
 from forums.services.agenda import publish_agenda
@@ -225,8 +226,9 @@ def test_nothing_personal_is_kept_in_the_shared_cache(client, cast, plenary, mem
     token = client.cookies["csrftoken"].value
     assert any("Cancel my registration" in html for html in seen)
 
-    # Their own profile is kept under a key of theirs (forums.cache.ProfileFromCacheMiddleware).
-    own = {page_cache.fragment_key("profile", (person.pk,)), page_cache.fragment_key("group_ids", (person.pk,)),
+    # What is theirs is kept under keys of theirs (their account and profile only in the
+    # process's memory: forums.cache.SignedInUserMiddleware).
+    own = {page_cache.fragment_key("group_ids", (person.pk,)),
            page_cache.fragment_key("registered_meeting_ids", (person.pk,))}
     # Shared by every process (Redis in production), and kept in this process's memory.
     for alias in (page_cache.CACHE_ALIAS, page_cache.LOCAL_ALIAS, "local"):
@@ -237,6 +239,10 @@ def test_nothing_personal_is_kept_in_the_shared_cache(client, cast, plenary, mem
         # Elsewhere the person's name may only be in the member list, shared by the group's members.
         assert all("Zebulon" not in as_text(value) or "Members" in as_text(value)
                    for key, value in kept.items() if key not in own)
+    # The parts of the page frame each process keeps (forums/templatetags/page_frame.py).
+    frame = " ".join(page_frame._parts.values())
+    assert "DICAS Portal" in frame
+    assert "csrfmiddlewaretoken" not in frame and token not in frame and "Zebulon" not in frame
 
 
 def test_two_visitors_get_their_own_csrf_token(client, plenary):
@@ -374,3 +380,20 @@ def test_a_paper_cached_for_a_cochair_in_the_group_is_not_shown_to_a_cochair_out
     assert "Export-controlled drawing" in page(client, meeting.get_absolute_url())
     client.force_login(outside)
     assert "Export-controlled drawing" not in page(client, meeting.get_absolute_url())
+
+
+def test_the_page_frame_kept_per_process_follows_language_and_kind_of_account(client, cast):
+    """base.html's parts are rendered once per process for each language, zone and kind of
+    account; the address of the page in them stays the page's own."""
+    from urllib.parse import quote
+
+    client.force_login(cast.secretariat)
+    staff = page(client, "/meetings/?when=past")
+    client.logout()
+    visitor = page(client, "/meetings/", HTTP_ACCEPT_LANGUAGE="en")
+    japanese = page(client, "/meetings/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert 'href="/people/"' in staff and 'href="/people/"' not in visitor
+    assert 'href="/accounts/logout/"' in staff and 'href="/accounts/login/"' in visitor
+    assert f'?next={quote("/meetings/?when=past", safe="/")}"' in staff and '?next=/meetings/"' in visitor
+    assert '<html lang="ja">' in japanese
+    assert "Skip to main content" in visitor and "Skip to main content" not in japanese
