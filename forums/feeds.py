@@ -42,25 +42,53 @@ def meeting_ics(request, pk: int):
     return calendar_response(content, filename=f"meeting-{meeting.pk}.ics")
 
 
+# token → its owner's user id, learnt in this process: only a hint saying which person's
+# account generation guards the stored feed. Whether the token is still valid is decided by
+# the generations: a reset token or a deactivated account changes the profile (PEOPLE) or
+# the account row (account_kind), and the feed stored for the old state is not served.
+_FEED_OWNERS: dict[str, int] = {}
+_FEED_OWNERS_MAX = 10_000
+
+
+def _feed_dependencies(user_id: int) -> tuple[str, ...]:
+    return (*page_cache.KINDS, page_cache.account_kind(user_id))
+
+
+def _feed_parts(token: str, request) -> tuple:
+    return (token, request.build_absolute_uri("/"))
+
+
 @require_safe
 def personal_feed(request, token: str):
+    # Calendar programs poll; most fetches find the feed as it was: one cache read, no query.
+    owner = _FEED_OWNERS.get(token)
+    if owner is not None:
+        content = page_cache.cached_fragment(
+            "personal_feed", _feed_parts(token, request), lambda: None, depends_on=_feed_dependencies(owner),
+            timeout=0,  # on a miss nothing is stored here: the person is looked up below
+        )
+        if content is not None:
+            return calendar_response(content, filename="dicas-meetings.ics")
     # Calendar programs fetch the feed without signing in: the secret address is the key.
     profile = get_object_or_404(
         Profile.objects.select_related("user"), calendar_token=token, user__is_active=True
     )
+    if len(_FEED_OWNERS) >= _FEED_OWNERS_MAX:
+        _FEED_OWNERS.clear()
+    _FEED_OWNERS[token] = profile.user_id
     # They send no session either, so the feed speaks the person's own language.
     with translation.override(profile.preferred_language):
-        # Calendar programs poll: the whole feed is kept for this person (under their own
-        # key, never shared) until a meeting, a membership or a registration changes; it
-        # is then rebuilt from the pieces kept per meeting (calendars.cached_calendar).
+        # The whole feed is kept for this person (under their own key, never shared) until a
+        # meeting, a membership, a registration or their account changes; it is then rebuilt
+        # from the pieces kept per meeting (calendars.cached_calendar).
         content = page_cache.cached_fragment(
             "personal_feed",
-            (profile.pk, token, translation.get_language(), request.build_absolute_uri("/")),
+            _feed_parts(token, request),
             lambda: calendars.personal_calendar(
                 calendars.personal_feed_meetings(profile.user), absolute_uri=request.build_absolute_uri
             ),
             # Without `request`: generations and feed in one round trip (a feed is too big
             # to be kept in each process's memory too).
-            depends_on=page_cache.KINDS,
+            depends_on=_feed_dependencies(profile.user_id),
         )
     return calendar_response(content, filename="dicas-meetings.ics")

@@ -303,6 +303,54 @@ def test_an_unknown_token_or_a_deactivated_account_answers_404(client):
     assert feed_of(client, official).status_code == 404
 
 
+def test_a_feed_fetched_before_is_refused_once_the_account_is_deactivated(client):
+    official = UserFactory(role="official")
+    MeetingFactory(title_en="Plenary")
+    assert feed_of(client, official).status_code == 200
+
+    official.is_active = False
+    official.save()
+
+    assert feed_of(client, official).status_code == 404
+
+
+def test_a_feed_fetched_before_stops_answering_at_its_old_address_once_the_token_is_reset(client):
+    from participants.services import reset_calendar_token
+
+    official = UserFactory(role="official")
+    MeetingFactory(title_en="Plenary")
+    old_token = official.profile.calendar_token
+    assert client.get(reverse("forums:personal_feed", args=[old_token])).status_code == 200
+
+    reset_calendar_token(profile=official.profile)
+
+    assert client.get(reverse("forums:personal_feed", args=[old_token])).status_code == 404
+    official.profile.refresh_from_db()
+    assert summaries(parse(feed_of(client, official))) == {"Plenary"}
+
+
+def test_a_feed_fetched_again_unchanged_costs_no_query(client, django_assert_num_queries):
+    official = UserFactory(role="official")
+    MeetingFactory(title_en="Plenary")
+    first = feed_of(client, official)
+
+    with django_assert_num_queries(0):
+        again = feed_of(client, official)
+
+    assert again.content == first.content
+
+
+def test_a_feed_fetched_before_follows_its_owners_new_language(client):
+    official = UserFactory(role="official")
+    MeetingFactory(title_en="Plenary", title_ja="本会合")
+    assert summaries(parse(feed_of(client, official))) == {"Plenary"}
+
+    official.profile.preferred_language = "ja"
+    official.profile.save()
+
+    assert summaries(parse(feed_of(client, official))) == {"本会合"}
+
+
 @pytest.mark.parametrize("count", [5, 500])
 def test_the_feed_runs_a_fixed_number_of_queries(client, django_assert_max_num_queries, count):
     forum = ForumFactory()
