@@ -32,6 +32,24 @@ def box_url(meeting) -> str:
 # -- registering from the meeting page ------------------------------------------------
 
 
+def test_the_register_form_speaks_each_readers_language_one_after_the_other(client, roundtable):
+    """The empty form is rendered once per language and process, then reused."""
+    reader, japanese_reader = industry_rep(), industry_rep()
+    Profile.objects.filter(user=japanese_reader).update(preferred_language="ja")
+    client_class = type(client)
+
+    def page_for(person) -> str:
+        browser = client_class()
+        browser.force_login(person)
+        return browser.get(roundtable.get_absolute_url()).content.decode()
+
+    english, japanese, english_again = page_for(reader), page_for(japanese_reader), page_for(reader)
+
+    assert "Note for the secretariat" in english and "Note for the secretariat" in english_again
+    assert "事務局への連絡事項" in japanese and "Note for the secretariat" not in japanese
+    assert 'name="csrfmiddlewaretoken"' in english_again
+
+
 def test_the_meeting_page_offers_register_with_a_note_and_the_consent(client, roundtable):
     client.force_login(industry_rep())
 
