@@ -127,7 +127,7 @@ def recipients(dispatch: Dispatch, target: models.Model) -> Iterator:
     for chunk in _in_chunks(people):
         # The permission check needs each person's groups: read for the chunk at once,
         # not once per person (ten thousand queries for a large group's minutes).
-        group_ids = _group_ids_by_person(chunk)
+        group_ids = group_ids_by_person(person.pk for person in chunk)
         for person in chunk:
             if may_be_told(person, target, group_ids=group_ids[person.pk]):
                 yield person
@@ -146,8 +146,9 @@ def _in_chunks(people: models.QuerySet) -> Iterator[list]:
         last_pk = chunk[-1].pk
 
 
-def _group_ids_by_person(people: list) -> dict[int, set[int]]:
-    group_ids: dict[int, set[int]] = {person.pk: set() for person in people}
+def group_ids_by_person(person_ids) -> dict[int, set[int]]:
+    """Each person's working groups, for many people in one query (may_be_told's `group_ids`)."""
+    group_ids: dict[int, set[int]] = {person_id: set() for person_id in person_ids}
     memberships = Membership.objects.filter(person_id__in=group_ids).values_list("person_id", "working_group_id")
     for person_id, group_id in memberships:
         group_ids[person_id].add(group_id)

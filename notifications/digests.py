@@ -28,9 +28,9 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from participants.timezones import is_valid_time_zone, zone_place_name
-from working_groups.models import ActionItem, Membership
+from working_groups.models import ActionItem
 
-from .audiences import meeting_of, may_be_told
+from .audiences import group_ids_by_person, meeting_of, may_be_told
 from .emails import NoticeRenderer, target_queryset
 from .models import Delivery, Dispatch, NotificationPreference, category_of
 from .services import record_dispatch
@@ -97,10 +97,7 @@ def record_digests(*, now: datetime | None = None) -> list[Dispatch]:
             held[delivery.recipient_id].append(delivery)
     people = {person.pk: person for person in
               get_user_model().objects.filter(pk__in=list(held)).select_related("profile__organization")}
-    group_ids: dict[int, set[int]] = defaultdict(set)
-    for person_id, group_id in Membership.objects.filter(person_id__in=list(held)).values_list(
-            "person_id", "working_group_id"):
-        group_ids[person_id].add(group_id)
+    group_ids = group_ids_by_person(held)
     switched_off = set(
         NotificationPreference.objects.filter(person_id__in=list(held), mode=NotificationPreference.Mode.OFF)
         .values_list("person_id", "category")

@@ -105,6 +105,17 @@ def all_sent(dispatch: Dispatch, count: int):
     return lambda: Delivery.objects.filter(dispatch=dispatch, status=Status.SENT).count() == count
 
 
+def swept_until_all_sent(dispatch: Dispatch, count: int):
+    """Beat runs the sweep every minute; here the test does, until the work left behind
+    (a dead worker's claim once its lease has run out, an unexpanded dispatch) is sent."""
+
+    def swept_and_done() -> bool:
+        tasks.sweep_outbox.delay()
+        return all_sent(dispatch, count)()
+
+    return swept_and_done
+
+
 def test_minutes_reach_each_member_who_may_see_them_once_in_their_language(cast, sink, worker_for, clean_broker):
     japanese = UserFactory(role="official")
     Profile.objects.filter(user=japanese).update(preferred_language="ja", time_zone="America/New_York")
@@ -154,13 +165,8 @@ def test_a_worker_killed_mid_fan_out_and_restarted_leaves_every_recipient_one_me
     assert sink.count() < 500, "the fan-out ended before the kill: the test proves nothing"
 
     worker.start()
-    # Beat runs the sweep every minute; here the test does, until the lease of the dead
-    # worker's claim (2 s) has run out and everything is sent.
-    def swept_and_done() -> bool:
-        tasks.sweep_outbox.delay()
-        return all_sent(dispatch, 500)()
-
-    assert wait_for(swept_and_done, timeout=60, interval=0.5), worker.logs()
+    # The lease of the dead worker's claim is 2 s here.
+    assert wait_for(swept_until_all_sent(dispatch, 500), timeout=60, interval=0.5), worker.logs()
     time.sleep(0.5)
     received = sink.per_recipient()
     assert set(addresses) - set(received) == set(), "lost"
@@ -196,12 +202,7 @@ def test_a_worker_killed_in_the_middle_of_a_message_and_restarted_sends_each_rec
     assert sink.count() == 200
 
     worker.start()
-
-    def swept_and_done() -> bool:
-        tasks.sweep_outbox.delay()
-        return all_sent(dispatch, 500)()
-
-    assert wait_for(swept_and_done, timeout=60, interval=0.5), worker.logs()
+    assert wait_for(swept_until_all_sent(dispatch, 500), timeout=60, interval=0.5), worker.logs()
     time.sleep(0.5)
     assert sink.per_recipient() == {address: 1 for address in addresses}
     assert sink.count() == 500
@@ -226,12 +227,7 @@ def test_a_publish_while_redis_is_down_succeeds_and_the_sweep_delivers_once_it_i
             assert sink.count() == 0
 
             broker.start()
-
-            def swept_and_done() -> bool:
-                tasks.sweep_outbox.delay()
-                return all_sent(dispatch, 20)()
-
-            assert wait_for(swept_and_done, timeout=60, interval=0.5), worker.logs()
+            assert wait_for(swept_until_all_sent(dispatch, 20), timeout=60, interval=0.5), worker.logs()
             # Later sweeps find nothing left to do.
             tasks.sweep_outbox.delay()
             tasks.sweep_outbox.delay()
