@@ -6,6 +6,7 @@ the variables that have no safe default must be given (start-up names the missin
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.utils.translation import gettext_lazy as _
@@ -279,6 +280,14 @@ CELERY_TIMEZONE = "UTC"
 
 # E-mails are written by the worker, which has no request to take the host from.
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# The domain after "@" in every calendar UID and Message-ID the portal writes. Calendar and
+# mail programs take an identifier to be unique in the world: two installations must not
+# share one, so it is this installation's own host unless told otherwise.
+PORTAL_UID_DOMAIN = env.str("PORTAL_UID_DOMAIN", default=urlsplit(PORTAL_BASE_URL).hostname or "localhost")
+PORTAL_MAIL_DOMAIN = env.str("PORTAL_MAIL_DOMAIN", default=PORTAL_UID_DOMAIN)
+# The ORGANIZER of every invitation: attendees' calendar programs send their answers
+# (accept, decline) there, so it must be a mailbox the secretariat reads, not no-reply.
+PORTAL_SECRETARIAT_EMAIL = env.str("PORTAL_SECRETARIAT_EMAIL", default="secretariat@dicas-portal.example")
 # Deliveries claimed and sent over one SMTP connection at a time.
 NOTIFICATIONS_BATCH_SIZE = env.int("NOTIFICATIONS_BATCH_SIZE", default=200)
 # After a temporary refusal: wait base, 2×base, 4×base… (capped), give up after so many attempts.

@@ -9,13 +9,14 @@ raises `Meeting.sequence` whenever something shown here changes.
 import hashlib
 import zoneinfo
 from collections.abc import Callable, Iterable
-from datetime import date, timedelta
+from datetime import UTC, datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import caches
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from icalendar import Calendar, Event, Timezone
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from participants.models import in_language
 from working_groups.models import Membership
@@ -25,7 +26,6 @@ from .models import AgendaVersion, Meeting, Registration
 from .permissions import visible_meetings_filter
 
 PRODID = "-//DICAS Portal//Meetings//EN"
-UID_DOMAIN = "dicas-portal"
 
 # VTIMEZONE rules are written out for the span of the calendar's meetings, with a margin,
 # rather than icalendar's default 1970-2038: shorter files, and meetings after 2038 still work.
@@ -73,7 +73,20 @@ def personal_feed_meetings(user) -> QuerySet[Meeting]:
 
 
 def meeting_uid(meeting: Meeting) -> str:
-    return f"meeting-{meeting.pk}@{UID_DOMAIN}"
+    """Random per meeting and stored, at this installation's domain: unique in the world, as
+    RFC 5545 asks, and the same in every download and invitation of the meeting."""
+    return f"{meeting.calendar_uid_part}@{settings.PORTAL_UID_DOMAIN}"
+
+
+def venue_time(moment: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
+    """`moment` as DTSTART/DTEND write it: the venue's wall-clock time with its TZID, so that
+    the event follows the venue's daylight-saving changes, except in the hour a fall-back
+    repeats. A wall-clock time there names two moments, and RFC 5545 reads it as the first
+    whichever was meant; in UTC every calendar program reads the same moment."""
+    local = moment.astimezone(zone)
+    if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+        return moment.astimezone(UTC)
+    return local
 
 
 def meeting_description(meeting: Meeting) -> str:
@@ -101,8 +114,8 @@ def meeting_event(meeting: Meeting, absolute_uri: AbsoluteUri) -> Event:
     event.add("dtstamp", meeting.updated_at)
     event.add("last-modified", meeting.updated_at)
     # In the venue's zone, with its TZID: the event stays right across daylight-saving changes.
-    event.add("dtstart", meeting.starts_at.astimezone(venue_zone))
-    event.add("dtend", meeting.ends_at.astimezone(venue_zone))
+    event.add("dtstart", venue_time(meeting.starts_at, venue_zone))
+    event.add("dtend", venue_time(meeting.ends_at, venue_zone))
     event.add("summary", meeting.title)
     if meeting.venue:
         event.add("location", meeting.venue)
@@ -123,14 +136,16 @@ def build_calendar(meetings: Iterable[Meeting], *, name: str, absolute_uri: Abso
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("x-wr-calname", name)
-    first: date | None = None
-    last: date | None = None
+    meetings = list(meetings)
+    if meetings:
+        first_year, last_year = time_zone_years(min(meeting.starts_at for meeting in meetings),
+                                                max(meeting.ends_at for meeting in meetings))
+        for zone_name in sorted({meeting.time_zone for meeting in meetings}):
+            component = time_zone_component(zone_name, first_year, last_year)
+            if component:
+                calendar.add_component(Timezone.from_ical(component))
     for meeting in meetings:
         calendar.add_component(meeting_event(meeting, absolute_uri))
-        first = min(first, meeting.starts_at.date()) if first else meeting.starts_at.date()
-        last = max(last, meeting.ends_at.date()) if last else meeting.ends_at.date()
-    if first is not None:
-        calendar.add_missing_timezones(first_date=first - TIME_ZONE_MARGIN, last_date=last + TIME_ZONE_MARGIN)
     return calendar
 
 
@@ -156,27 +171,105 @@ def _event_key(pk: int, sequence: int, updated_at, version_id: int | None, langu
     return f"portal:vevent:{pk}:{sequence}:{updated_at.timestamp()}:{version_id}:{language_and_site}"
 
 
+def time_zone_years(first_start: datetime, last_end: datetime) -> tuple[int, int]:
+    """The whole years a calendar's VTIMEZONEs cover for meetings in this span, with a margin."""
+    return (first_start.date() - TIME_ZONE_MARGIN).year, (last_end.date() + TIME_ZONE_MARGIN).year
+
+
 def time_zone_component(zone_name: str, first_year: int, last_year: int) -> bytes:
     """The VTIMEZONE of a zone for whole years (kept per process: zone rules change only
-    with a new release of the system's zone data)."""
+    with a new release of the system's zone data); empty for a zone the system does not know."""
     local = caches["local"]
-    key = f"portal:vtimezone:{zone_name}:{first_year}:{last_year}"
+    key = f"portal:vtimezone:v2:{zone_name}:{first_year}:{last_year}"
     component = local.get(key)
     if component is None:
         try:
-            timezone = Timezone.from_tzid(zone_name, first_date=date(first_year, 1, 1),
-                                          last_date=date(last_year, 12, 31))
-        except ValueError:  # a zone icalendar does not know: calendars fall back on the UTC offset
-            component = b""
+            zone = zoneinfo.ZoneInfo(zone_name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            component = b""  # calendar programs fall back on the UTC offset
         else:
-            component = timezone.to_ical()
+            component = time_zone_definition(zone_name, zone, first_year, last_year).to_ical()
         local.set(key, component, timeout=None)
     return component
 
 
+# Checking the offset every six hours finds every change of the zones in use (none has two
+# changes less than a day apart); each change found is then narrowed down to the second.
+SCAN_STEP = timedelta(hours=6)
+
+
+def _observance(moment: datetime, zone: zoneinfo.ZoneInfo) -> tuple[timedelta, bool, str]:
+    local = moment.astimezone(zone)
+    return local.utcoffset(), bool(local.dst()), local.tzname() or ""
+
+
+def zone_changes(zone: zoneinfo.ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta, tuple]]:
+    """Each change of `zone`'s offset, daylight saving or abbreviation between the UTC
+    moments `start` and `end`: (its UTC moment, the offset before, the observance after)."""
+    changes = []
+    before_moment, before = start, _observance(start, zone)
+    moment = start
+    while moment < end:
+        moment = min(moment + SCAN_STEP, end)
+        now = _observance(moment, zone)
+        if now != before:
+            low, high = before_moment, moment
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if _observance(middle, zone) == before:
+                    low = middle
+                else:
+                    high = middle
+            changes.append((high.replace(microsecond=0), before[0], now))
+        before_moment, before = moment, now
+    return changes
+
+
+def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: int, last_year: int) -> Timezone:
+    """The VTIMEZONE of `zone` from the start of `first_year` to the end of `last_year`,
+    worked out from the system's zone data, written so that every calendar program we know
+    reads it alike (tests/calendar_clients.py reads it with icalendar, vobject and ical.js).
+
+    One observance per kind of change (to daylight saving, back to standard time), each
+    change on an RDATE line of its own: ical.js reads only the first date of an RDATE that
+    lists several, and a meeting after it came out an hour off. The first change is both
+    the observance's DTSTART and its first RDATE, since ical.js ignores the DTSTART of an
+    observance that has RDATEs. Each onset is in the local time before the change, as
+    RFC 5545 says (02:00 when New York springs forward, not 03:00).
+    """
+    start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
+    timezone = Timezone()
+    timezone.add("tzid", zone_name)
+
+    def observance(offset_from: timedelta, offset_to: timedelta, daylight: bool, name: str):
+        component = TimezoneDaylight() if daylight else TimezoneStandard()
+        if name:
+            component.add("tzname", name)
+        component.add("tzoffsetfrom", offset_from)
+        component.add("tzoffsetto", offset_to)
+        return component
+
+    # What holds from the first moment the definition covers: calendars need an offset for it.
+    offset, daylight, name = _observance(start, zone)
+    opening = observance(offset, offset, daylight, name)
+    opening.add("dtstart", (start + offset).replace(tzinfo=None))
+    timezone.add_component(opening)
+
+    kinds: dict[tuple, object] = {}
+    for moment, offset_from, (offset_to, daylight, name) in zone_changes(zone, start, end):
+        onset = (moment + offset_from).replace(tzinfo=None)
+        kind = (offset_from, offset_to, daylight, name)
+        if kind not in kinds:
+            kinds[kind] = observance(offset_from, offset_to, daylight, name)
+            kinds[kind].add("dtstart", onset)
+            timezone.add_component(kinds[kind])
+        kinds[kind].add("rdate", onset)
+    return timezone
+
+
 def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: AbsoluteUri) -> bytes:
-    """The same calendar as `build_calendar(meetings, …).to_ical()` (VTIMEZONEs span whole
-    years), in three queries however many meetings: the keys of the meetings' pieces, then
+    """The same calendar as `build_calendar(meetings, …).to_ical()`, in three queries however many meetings: the keys of the meetings' pieces, then
     the rows of the pieces not in the cache (with their latest agenda)."""
     latest_version = AgendaVersion.objects.filter(meeting=OuterRef("pk")).order_by("-number")
     rows = list(
@@ -184,7 +277,8 @@ def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: Abs
         .annotate(latest_agenda_version_id=Subquery(latest_version.values("pk")[:1]))
         .values_list("pk", "sequence", "updated_at", "latest_agenda_version_id", "time_zone", "starts_at", "ends_at")
     )
-    language_and_site = hashlib.sha256(f"{get_language()}|{absolute_uri('/')}".encode()).hexdigest()[:16]
+    language_and_site = hashlib.sha256(
+        f"{get_language()}|{absolute_uri('/')}|{settings.PORTAL_UID_DOMAIN}".encode()).hexdigest()[:16]
     keys = {row[0]: _event_key(*row[:4], language_and_site) for row in rows}
     cache = page_cache.available_cache()
     try:
@@ -217,10 +311,9 @@ def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: Abs
     assert head.endswith(END_OF_CALENDAR)
     parts = [head[: -len(END_OF_CALENDAR)]]
     if rows:
-        first = min(row[5] for row in rows).date() - TIME_ZONE_MARGIN
-        last = max(row[6] for row in rows).date() + TIME_ZONE_MARGIN
+        first_year, last_year = time_zone_years(min(row[5] for row in rows), max(row[6] for row in rows))
         for zone_name in sorted({row[4] for row in rows}):
-            parts.append(time_zone_component(zone_name, first.year, last.year))
+            parts.append(time_zone_component(zone_name, first_year, last_year))
     parts.extend(events[keys[row[0]]] for row in rows)
     parts.append(END_OF_CALENDAR)
     return b"".join(parts)

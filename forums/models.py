@@ -99,6 +99,11 @@ class CoChair(models.Model):
         return in_language(self.office_en, self.office_ja)
 
 
+def new_calendar_uid_part() -> str:
+    """The random part of a meeting's calendar UID (the domain after "@" is a setting)."""
+    return secrets.token_hex(16)
+
+
 class Meeting(models.Model):
     class Kind(models.TextChoices):
         PLENARY = "plenary", _("Plenary")
@@ -159,6 +164,12 @@ class Meeting(models.Model):
     vetting_required = models.BooleanField(_("registrations vetted by the secretariat"), default=False)
     # Calendar programs replace an event only when its SEQUENCE grows.
     sequence = models.PositiveIntegerField(default=0, editable=False)
+    # Calendar programs recognise the event in every later download and invitation by its UID:
+    # made once and stored, never derived from the id (another installation has the same ids).
+    # Unique: a copy of the row (a duplicated meeting) must get a part of its own.
+    calendar_uid_part = models.CharField(
+        _("calendar identifier"), max_length=32, unique=True, editable=False, default=new_calendar_uid_part
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -51,7 +51,6 @@ CALENDAR_METHOD_OF_EVENT = {
 }
 
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-MESSAGE_ID_DOMAIN = calendars.UID_DOMAIN
 
 
 def absolute_url(path: str) -> str:
@@ -60,9 +59,10 @@ def absolute_url(path: str) -> str:
 
 
 def message_id(delivery: Delivery) -> str:
-    """The same for every attempt at one delivery, so a mail system that received it
-    already can recognise a second copy."""
-    return f"<delivery-{delivery.pk}@{MESSAGE_ID_DOMAIN}>"
+    """The same for every attempt at one delivery (its random part is stored), so a mail
+    system that received it already can recognise a second copy; random and at this
+    installation's domain, so that no other message in the world has it (RFC 5322 3.6.4)."""
+    return f"<{delivery.message_id_part}@{settings.PORTAL_MAIL_DOMAIN}>"
 
 
 def unsubscribe_token(*, person_id: int, category: str) -> str:
@@ -366,7 +366,8 @@ class NoticeRenderer:
             # With METHOD, DTSTAMP is when this message's calendar object was made (RFC 5545 3.8.7.2).
             event.pop("dtstamp", None)
             event.add("dtstamp", timezone.now())
-            organizer = vCalAddress(f"mailto:{self._envelope_sender}")
+            # Attendees' answers (accept, decline) go to the ORGANIZER: a mailbox someone reads.
+            organizer = vCalAddress(f"mailto:{_envelope_address(settings.PORTAL_SECRETARIAT_EMAIL)}")
             organizer.params["cn"] = _("DICAS Secretariat")
             event.add("organizer", organizer, encode=0)
             if self.calendar_method == "CANCEL":

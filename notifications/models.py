@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -145,6 +147,11 @@ def is_transactional(dispatch: Dispatch) -> bool:
     return dispatch.event in REGISTRATION_EVENTS and dispatch.audience == Dispatch.Audience.PERSON
 
 
+def new_message_id_part() -> str:
+    """The random part of a delivery's Message-ID (the domain after "@" is a setting)."""
+    return secrets.token_hex(16)
+
+
 class Delivery(models.Model):
     """One notice to one person: the unit the worker claims, sends and marks.
 
@@ -184,6 +191,12 @@ class Delivery(models.Model):
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Stored, so that every attempt at this delivery carries the same Message-ID and a mail
+    # system that took an earlier attempt recognises the copy; random, so that it is unique
+    # in the world (ids repeat from one installation to the next).
+    message_id_part = models.CharField(
+        _("message identifier"), max_length=32, editable=False, default=new_message_id_part
+    )
     # Digested: the digest dispatch that told it. RESTRICT: that record outlives nothing it
     # vouches for, yet deleting the person (both rows cascade) still works.
     digest = models.ForeignKey(

@@ -4,6 +4,7 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
@@ -81,7 +82,7 @@ def test_a_meeting_ics_parses_back_with_everything_a_calendar_shows(client):
     assert str(calendar["VERSION"]) == "2.0" and calendar["PRODID"]
     assert str(calendar["X-WR-CALNAME"]) == "Fifth DICAS plenary"
     event = only_event(calendar)
-    assert str(event["UID"]) == f"meeting-{meeting.pk}@dicas-portal"
+    assert str(event["UID"]) == f"{meeting.calendar_uid_part}@{settings.PORTAL_UID_DOMAIN}"
     assert event["SEQUENCE"] == 0
     assert str(event["SUMMARY"]) == "Fifth DICAS plenary"
     assert str(event["LOCATION"]) == "Ministry of Defense, Ichigaya"

@@ -125,7 +125,7 @@ def test_minutes_reach_each_member_who_may_see_them_once_in_their_language(cast,
         MembershipFactory(working_group=cast.group_a, person=person)
     MembershipFactory(working_group=cast.group_b, person=cast.outsider)
     meeting = group_meeting(cast.group_a)
-    worker_for(sink, broker_url=clean_broker).start()
+    worker_for(sink, broker_url=clean_broker, PORTAL_MAIL_DOMAIN="mail.dicas-portal.example").start()
 
     dispatch = publish_minutes(meeting)
 
@@ -142,7 +142,9 @@ def test_minutes_reach_each_member_who_may_see_them_once_in_their_language(cast,
     assert "2030年6月11日 10:00 JST" in japanese_text and "2030年6月10日 21:00 EDT" in japanese_text
     assert "<html lang=\"ja\">" in japanese_mail.get_body(("html",)).get_content()
     delivery = Delivery.objects.get(dispatch=dispatch, recipient=japanese)
-    assert japanese_mail["Message-ID"] == f"<delivery-{delivery.pk}@dicas-portal>"
+    # Its own stored random part, at the installation's mail domain (the worker's setting).
+    assert japanese_mail["Message-ID"] == f"<{delivery.message_id_part}@mail.dicas-portal.example>"
+    assert english_mail["Message-ID"] != japanese_mail["Message-ID"]
     assert japanese_mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 

@@ -4,6 +4,7 @@ calendars: the same UID, a higher SEQUENCE, METHOD:CANCEL for a cancellation."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from icalendar import Calendar
 
@@ -59,7 +60,7 @@ def test_a_reschedule_sends_the_same_uid_with_a_higher_sequence_and_a_cancel_the
     assert "June 12, 2030 10:00 JST (Tokyo)" in moved.body
     update = invitation_of(moved)
     assert update["METHOD"] == "REQUEST"
-    assert vevent(update)["UID"] == confirmation["UID"] == f"meeting-{group_meeting.pk}@dicas-portal"
+    assert vevent(update)["UID"] == confirmation["UID"] == f"{group_meeting.calendar_uid_part}@{settings.PORTAL_UID_DOMAIN}"
     assert vevent(update)["SEQUENCE"] > confirmation["SEQUENCE"]
     assert vevent(update).decoded("DTSTART") == group_meeting.starts_at
 
@@ -102,4 +103,4 @@ def test_a_cancelled_registration_withdraws_the_invitation(cast, group_meeting, 
 
     [message] = mail.outbox
     assert invitation_of(message)["METHOD"] == "CANCEL"
-    assert vevent(invitation_of(message))["UID"] == f"meeting-{group_meeting.pk}@dicas-portal"
+    assert vevent(invitation_of(message))["UID"] == f"{group_meeting.calendar_uid_part}@{settings.PORTAL_UID_DOMAIN}"

@@ -6,6 +6,7 @@ import zoneinfo
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 import time_machine
 from django.core import mail
 from django.db import connection
@@ -104,7 +105,7 @@ def test_notices_on_the_digest_wait_for_one_morning_email_with_all_of_them(
     [dispatch] = digests_of(digest_reader)
     delivery = Delivery.objects.get(dispatch=dispatch)
     assert delivery.status == Status.SENT
-    assert digest.extra_headers["Message-ID"] == f"<delivery-{delivery.pk}@dicas-portal>"
+    assert digest.extra_headers["Message-ID"] == f"<{delivery.message_id_part}@{settings.PORTAL_MAIL_DOMAIN}>"
     held = Delivery.objects.filter(recipient=digest_reader).exclude(dispatch=dispatch)
     assert {(item.status, item.digest_id) for item in held} == {(Status.DIGESTED, dispatch.pk)}
     assert len(mails_to(other_member)) == 2

@@ -5,6 +5,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings
 from django.core import mail
 from django.utils import timezone
 
@@ -85,7 +86,7 @@ def test_headers_a_stable_message_id_and_a_one_click_unsubscribe(cast, group_mee
 
     message = mail_to(cast.member)
     delivery = Delivery.objects.get(dispatch=dispatch, recipient=cast.member)
-    assert message.extra_headers["Message-ID"] == f"<delivery-{delivery.pk}@dicas-portal>"
+    assert message.extra_headers["Message-ID"] == f"<{delivery.message_id_part}@{settings.PORTAL_MAIL_DOMAIN}>"
     assert message.extra_headers["Auto-Submitted"] == "auto-generated"
     assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     link = re.fullmatch(r"<(http://127\.0\.0\.1:8000/notifications/unsubscribe/([^/]+)/)>",
@@ -95,7 +96,7 @@ def test_headers_a_stable_message_id_and_a_one_click_unsubscribe(cast, group_mee
     assert link.group(1) in message.body and link.group(1) in html_of(message)
     # The headers make it into the message as sent.
     sent = message.message()
-    assert sent["Message-ID"] == f"<delivery-{delivery.pk}@dicas-portal>"
+    assert sent["Message-ID"] == f"<{delivery.message_id_part}@{settings.PORTAL_MAIL_DOMAIN}>"
     assert sent["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
@@ -120,7 +121,7 @@ def test_a_notice_about_ones_own_registration_has_no_unsubscribe_and_carries_the
     assert invitation.get_content_type() == "text/calendar"
     assert invitation.get_param("method") == "REQUEST"
     ics = invitation.get_payload(decode=True).decode()
-    assert "METHOD:REQUEST" in ics and f"UID:meeting-{roundtable.pk}@dicas-portal" in ics
+    assert "METHOD:REQUEST" in ics and f"UID:{roundtable.calendar_uid_part}@{settings.PORTAL_UID_DOMAIN}" in ics
     assert f"ATTENDEE;CN=\"{cast.industry.profile.display_name}\"" in ics
 
 

@@ -5,6 +5,7 @@ backoff, permanent ones failed with the server's reason."""
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 import time_machine
 from django.utils import timezone
 
@@ -56,7 +57,7 @@ def test_a_batch_goes_over_one_connection_and_each_delivery_is_marked_sent(smtp_
     assert sent.sent_at is not None and sent.attempts == 1 and sent.last_error == ""
     # What the server received is the whole multipart message, headers included.
     [received] = smtp_sink.to(sent.recipient.email)
-    assert received["Message-ID"] == f"<delivery-{sent.pk}@dicas-portal>"
+    assert received["Message-ID"] == f"<{sent.message_id_part}@{settings.PORTAL_MAIL_DOMAIN}>"
     assert received.get_body(("plain",)) is not None and received.get_body(("html",)) is not None
 
 
