@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test serve check-python browser messages bench bench-pages clean
+.PHONY: run test serve check-python browser calendar-clients messages bench bench-pages clean
 
 check-python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'." >&2; exit 1; }
@@ -33,8 +33,21 @@ run: $(RUN_STAMP)
 
 ## Set up and run the whole test suite. Tests needing PostgreSQL, Redis or a worker
 ## skip without them, unless CI=true (see .ci/run).
-test: $(TEST_STAMP) browser
+test: $(TEST_STAMP) browser calendar-clients
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+## ical.js (npm, tests/js/package-lock.json), one of the calendar clients the tests read the
+## portal's .ics files with. Without Node those tests skip; with CI=true they fail.
+JS_TESTS := tests/js
+calendar-clients:
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd $(JS_TESTS) && npm ci --no-audit --no-fund --loglevel=error \
+	    || { echo "make: npm ci in $(JS_TESTS) failed." >&2; [ "$$CI" != true ] || exit 1; }; \
+	elif [ "$$CI" = true ]; then \
+	  echo "make: CI=true but Node.js/npm is missing: the calendar tests need ical.js (apt-get install nodejs npm)." >&2; exit 1; \
+	else \
+	  echo "make: Node.js/npm is missing (apt-get install nodejs npm); the ical.js calendar tests will be skipped."; \
+	fi
 
 ## The browser tests (tests/e2e) drive Debian's Chromium; the CJK fonts render Japanese.
 ## Installed with apt-get when running as root; otherwise those tests skip (in CI they fail).
@@ -56,7 +69,7 @@ messages: $(TEST_STAMP)
 	msgfmt --check --statistics -o locale/ja/LC_MESSAGES/django.mo locale/ja/LC_MESSAGES/django.po
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache
+	rm -rf $(VENV) staticfiles .pytest_cache $(JS_TESTS)/node_modules
 
 ## Benchmarks: never part of the test pass (they need PostgreSQL, wrk and a few minutes).
 bench-pages: $(TEST_STAMP)

@@ -67,3 +67,13 @@ def test_tasks_are_acknowledged_late_and_given_back_when_their_worker_dies():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert 0 < conf.task_soft_time_limit < conf.task_time_limit
+
+
+def test_calendar_uids_and_message_ids_take_the_host_of_the_portal_unless_told_otherwise():
+    show = "from django.conf import settings as s; print(s.PORTAL_UID_DOMAIN, s.PORTAL_MAIL_DOMAIN)"
+    by_default = run_django(["shell", "--verbosity", "0", "-c", show],
+                            PORTAL_BASE_URL="https://portal.dicas.example:8443/")
+    told = run_django(["shell", "--verbosity", "0", "-c", show], PORTAL_BASE_URL="https://portal.dicas.example/",
+                      PORTAL_UID_DOMAIN="calendar.dicas.example", PORTAL_MAIL_DOMAIN="mail.dicas.example")
+    assert by_default.stdout.split() == ["portal.dicas.example", "portal.dicas.example"], by_default.stderr
+    assert told.stdout.split() == ["calendar.dicas.example", "mail.dicas.example"], told.stderr

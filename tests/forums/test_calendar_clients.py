@@ -1,0 +1,178 @@
+"""The personal feed and each meeting's .ics mean the same moments to every calendar client:
+read by icalendar, vobject and ical.js (Node), each through the file's own VTIMEZONEs, every
+DTSTART and DTEND is the meeting's time in the database — in Tokyo, in Washington on both
+sides of both daylight-saving changes and in the hour that repeats, in Honolulu, in Canberra
+(whose daylight saving runs October to April) and in New Delhi (+05:30)."""
+
+import re
+import zoneinfo
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from forums import services
+from forums.calendars import meeting_uid
+from forums.models import Meeting
+from tests.calendar_clients import assert_clients_agree, icaljs_missing_reason
+from tests.conftest import IN_CI
+from tests.factories import MeetingFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+WASHINGTON = "America/New_York"
+
+
+@pytest.fixture(autouse=True)
+def icaljs():
+    reason = icaljs_missing_reason()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but ical.js cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+def at(zone_name: str, *wall_clock: int, fold: int = 0) -> datetime:
+    return datetime(*wall_clock, tzinfo=zoneinfo.ZoneInfo(zone_name), fold=fold)
+
+
+# (zone, start as the venue's wall clock, length): the cases a VTIMEZONE can get wrong.
+MEETINGS = [
+    ("Asia/Tokyo", at("Asia/Tokyo", 2031, 5, 20, 10, 0), timedelta(hours=7)),
+    # Washington in 2031: clocks go forward on 9 March at 02:00 and back on 2 November at 02:00.
+    (WASHINGTON, at(WASHINGTON, 2031, 1, 15, 10, 0), timedelta(hours=2)),
+    (WASHINGTON, at(WASHINGTON, 2031, 3, 8, 10, 0), timedelta(hours=2)),
+    (WASHINGTON, at(WASHINGTON, 2031, 3, 9, 1, 0), timedelta(hours=2)),  # ends after the jump, at 04:00
+    (WASHINGTON, at(WASHINGTON, 2031, 3, 9, 3, 0), timedelta(hours=1)),  # the first hour after it
+    (WASHINGTON, at(WASHINGTON, 2031, 3, 10, 10, 0), timedelta(hours=2)),
+    (WASHINGTON, at(WASHINGTON, 2031, 7, 1, 14, 0), timedelta(hours=2)),
+    (WASHINGTON, at(WASHINGTON, 2031, 11, 1, 10, 0), timedelta(hours=2)),
+    (WASHINGTON, at(WASHINGTON, 2031, 11, 1, 23, 0), timedelta(hours=4)),  # across the fall-back
+    (WASHINGTON, at(WASHINGTON, 2031, 11, 2, 1, 30), timedelta(minutes=20)),  # 01:30 EDT
+    (WASHINGTON, at(WASHINGTON, 2031, 11, 2, 1, 30, fold=1), timedelta(minutes=20)),  # 01:30 EST, an hour later
+    (WASHINGTON, at(WASHINGTON, 2031, 11, 3, 10, 0), timedelta(hours=2)),
+    # After 2038, where zone data written as 1970-2038 rules stops.
+    (WASHINGTON, at(WASHINGTON, 2040, 7, 2, 9, 0), timedelta(hours=2)),
+    ("Pacific/Honolulu", at("Pacific/Honolulu", 2031, 7, 1, 9, 0), timedelta(hours=3)),
+    # Canberra: daylight saving ends on 6 April 2031 and starts on 5 October 2031.
+    ("Australia/Canberra", at("Australia/Canberra", 2031, 4, 5, 10, 0), timedelta(hours=2)),
+    ("Australia/Canberra", at("Australia/Canberra", 2031, 4, 7, 10, 0), timedelta(hours=2)),
+    ("Australia/Sydney", at("Australia/Sydney", 2031, 10, 4, 10, 0), timedelta(hours=2)),
+    ("Australia/Sydney", at("Australia/Sydney", 2031, 10, 6, 10, 0), timedelta(hours=2)),
+    ("Asia/Kolkata", at("Asia/Kolkata", 2031, 8, 15, 14, 30), timedelta(hours=1, minutes=30)),
+]
+
+
+@pytest.fixture
+def meetings() -> list[Meeting]:
+    made = []
+    for zone_name, start, length in MEETINGS:
+        made.append(MeetingFactory(
+            title_en=f"{zone_name} {start:%Y-%m-%d %H:%M} (fold {start.fold})", time_zone=zone_name,
+            # Lengths in elapsed time (aware arithmetic in Python adds to the wall clock).
+            starts_at=start, ends_at=start.astimezone(UTC) + length, kind=Meeting.Kind.PLENARY,
+            visibility=Meeting.Visibility.PUBLIC, status=Meeting.Status.SCHEDULED,
+        ))
+    return made
+
+
+def held_in_database(meetings: list[Meeting]) -> dict[str, tuple[datetime, datetime]]:
+    """UID → (start, end) as the database holds them (read again: nothing from the objects)."""
+    rows = Meeting.objects.filter(pk__in=[meeting.pk for meeting in meetings])
+    return {meeting_uid(row): (row.starts_at, row.ends_at) for row in rows}
+
+
+def feed_text(client, person) -> str:
+    response = client.get(reverse("forums:personal_feed", args=[person.profile.calendar_token]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def ics_text(client, meeting: Meeting) -> str:
+    response = client.get(reverse("forums:meeting_ics", args=[meeting.pk]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_every_client_reads_the_personal_feed_at_the_moments_the_database_holds(client, meetings):
+    official = UserFactory(role="official")
+
+    text = feed_text(client, official)
+
+    readings = assert_clients_agree(text, held_in_database(meetings))
+    assert all(len(events) == len(MEETINGS) for events in readings.values())
+    # The VTIMEZONE of each zone used, once: clients read them, not their own zone data.
+    for zone_name in {zone_name for zone_name, _, _ in MEETINGS}:
+        assert text.count(f"TZID:{zone_name}\r\n") == 1, zone_name
+
+
+def test_every_client_reads_each_meetings_own_file_at_its_moments(client, meetings):
+    for meeting in meetings:
+        text = ics_text(client, meeting)
+        [reading] = assert_clients_agree(text, held_in_database([meeting]))["ical.js"]
+        assert reading["method"] is None and reading["sequence"] == 0
+
+
+def test_one_rdate_per_line_and_onsets_in_the_local_time_before_the_change(client, meetings):
+    """ical.js reads only the first date of an RDATE listing several: the feed put the
+    Washington meetings after the first year an hour late. The onset of a change is the
+    local time before it (RFC 5545 3.8.2.4): 02:00 when Washington springs forward."""
+    text = feed_text(client, UserFactory(role="official"))
+
+    assert not re.search(r"^RDATE[^:]*:[^\r\n]*,", text, re.MULTILINE)
+    washington = text[text.index(f"TZID:{WASHINGTON}"):]
+    washington = washington[:washington.index("END:VTIMEZONE")]
+    assert "RDATE:20310309T020000\r\n" in washington and "RDATE:20311102T020000\r\n" in washington
+    assert "RDATE:20400311T020000\r\n" in washington  # the span reaches past 2038
+
+
+def test_a_time_the_fall_back_repeats_is_written_in_utc_and_the_others_in_the_venues_zone(client, meetings):
+    """01:30 on the fall-back day names two moments: a TZID time means the first (RFC 5545
+    3.3.5), so the portal writes both in UTC, where no client can take one for the other."""
+    text = feed_text(client, UserFactory(role="official"))
+
+    assert "DTSTART:20311102T053000Z\r\n" in text  # 01:30 EDT
+    assert "DTSTART:20311102T063000Z\r\n" in text  # 01:30 EST
+    assert f"DTSTART;TZID={WASHINGTON}:20310309T030000\r\n" in text
+    assert "DTSTART;TZID=Asia/Kolkata:20310815T143000\r\n" in text
+
+
+def test_the_feed_rebuilt_from_its_kept_pieces_after_a_reschedule_still_reads_right(client, meetings):
+    """The feed is put together from a VEVENT kept per meeting and a VTIMEZONE per zone and
+    span: a meeting moved across a daylight-saving change, and to another zone, and a meeting
+    added years later (a wider span), are read right by every client in the next download."""
+    official = UserFactory(role="official")
+    secretariat = UserFactory(role="secretariat")
+    before = feed_text(client, official)
+    winter = next(meeting for meeting in meetings if meeting.starts_at == at(WASHINGTON, 2031, 3, 8, 10, 0))
+    tokyo = next(meeting for meeting in meetings if meeting.time_zone == "Asia/Tokyo")
+    uid_before = meeting_uid(winter)
+
+    summer_start = at(WASHINGTON, 2031, 3, 12, 10, 0)
+    services.update_meeting(meeting=winter, by=secretariat, starts_at=summer_start,
+                            ends_at=summer_start + timedelta(hours=2))
+    canberra_start = at("Australia/Canberra", 2031, 12, 1, 9, 0)
+    services.update_meeting(meeting=tokyo, by=secretariat, time_zone="Australia/Canberra",
+                            starts_at=canberra_start, ends_at=canberra_start + timedelta(hours=1))
+    later = MeetingFactory(time_zone="Pacific/Honolulu", starts_at=at("Pacific/Honolulu", 2044, 1, 5, 9, 0),
+                           ends_at=at("Pacific/Honolulu", 2044, 1, 5, 11, 0))
+    after = feed_text(client, official)
+
+    assert after != before
+    readings = assert_clients_agree(after, held_in_database([*meetings, later]))
+    for events in readings.values():
+        [moved] = [event for event in events if event["uid"] == uid_before]
+        assert moved["sequence"] > 0 and moved["dtstart"] == summer_start
+
+
+def test_the_uid_is_a_random_part_kept_per_meeting_at_the_installations_domain(client):
+    with override_settings(PORTAL_UID_DOMAIN="dicas-portal.example.org"):
+        first, second = MeetingFactory(), MeetingFactory()
+        text = ics_text(client, first)
+        uid = re.search(r"^UID:(.*)\r$", text, re.MULTILINE).group(1)
+        part = Meeting.objects.get(pk=first.pk).calendar_uid_part
+
+        assert uid == f"{part}@dicas-portal.example.org"
+        assert re.fullmatch(r"[0-9a-f]{32}", part) and part != second.calendar_uid_part
+        assert str(first.pk) not in part
