@@ -66,6 +66,19 @@ def pytest_runtest_setup(item):
             pytest.skip(reason)
 
 
+@pytest.fixture
+def icaljs():
+    """For tests that read calendars with ical.js (tests/calendar_clients.py): skips without
+    Node or `npm ci` in tests/js, with the reason; fails in CI."""
+    from tests.calendar_clients import icaljs_missing_reason
+
+    reason = icaljs_missing_reason()
+    if reason is not None:
+        if IN_CI:
+            pytest.fail(f"CI=true but ical.js cannot run: {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
 @pytest.fixture(autouse=True)
 def celery_in_process(request):
     """Unit tests run tasks in-process; tests marked `worker` use the real one."""

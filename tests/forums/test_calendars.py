@@ -1,5 +1,6 @@
 """The .ics of a meeting and the personal feed, as a calendar program reads them."""
 
+import re
 import zoneinfo
 from datetime import UTC, datetime, timedelta
 
@@ -8,7 +9,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
-from django.test import Client
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -412,3 +413,13 @@ def test_a_members_only_meeting_ics_kept_for_a_member_still_answers_404_to_an_ou
     assert download(inside, meeting).status_code == 200
     client.force_login(outsider)
     assert download(client, meeting).status_code == 404
+
+
+def test_the_uid_is_a_random_part_kept_per_meeting_at_the_installations_domain(client):
+    with override_settings(PORTAL_UID_DOMAIN="dicas-portal.example.org"):
+        first, second = MeetingFactory(), MeetingFactory()
+        uid = str(only_event(parse(download(client, first)))["UID"])
+        part = Meeting.objects.get(pk=first.pk).calendar_uid_part
+
+        assert uid == f"{part}@dicas-portal.example.org"
+        assert re.fullmatch(r"[0-9a-f]{32}", part) and part != second.calendar_uid_part
