@@ -6,6 +6,7 @@ only when SEQUENCE grows, so the UID never changes and `services.update_meeting`
 raises `Meeting.sequence` whenever something shown here changes.
 """
 
+import functools
 import hashlib
 import zoneinfo
 from collections.abc import Callable, Iterable
@@ -193,9 +194,9 @@ def time_zone_component(zone_name: str, first_year: int, last_year: int) -> byte
     return component
 
 
-# Checking the offset every six hours finds every change of the zones in use (none has two
-# changes less than a day apart); each change found is then narrowed down to the second.
-SCAN_STEP = timedelta(hours=6)
+# Checking the offset once a day finds every change of today's zones (none changes twice
+# within a day); each change found is then narrowed down to the second.
+SCAN_STEP = timedelta(days=1)
 
 
 def _observance(moment: datetime, zone: zoneinfo.ZoneInfo) -> tuple[timedelta, bool, str]:
@@ -203,9 +204,16 @@ def _observance(moment: datetime, zone: zoneinfo.ZoneInfo) -> tuple[timedelta, b
     return local.utcoffset(), bool(local.dst()), local.tzname() or ""
 
 
-def zone_changes(zone: zoneinfo.ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta, tuple]]:
-    """Each change of `zone`'s offset, daylight saving or abbreviation between the UTC
-    moments `start` and `end`: (its UTC moment, the offset before, the observance after)."""
+@functools.lru_cache(maxsize=4096)
+def changes_in_year(zone_name: str, year: int) -> tuple[tuple[datetime, timedelta, tuple], ...]:
+    """Each change of the zone's offset, daylight saving or abbreviation in `year` (from its
+    local new year to the next): (its UTC moment, the offset before, the observance after).
+
+    Kept per process and year: feeds of different spans share the years they have in common.
+    """
+    zone = zoneinfo.ZoneInfo(zone_name)
+    start = datetime(year, 1, 1, tzinfo=zone).astimezone(UTC)
+    end = datetime(year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     changes = []
     before_moment, before = start, _observance(start, zone)
     moment = start
@@ -222,7 +230,7 @@ def zone_changes(zone: zoneinfo.ZoneInfo, start: datetime, end: datetime) -> lis
                     high = middle
             changes.append((high.replace(microsecond=0), before[0], now))
         before_moment, before = moment, now
-    return changes
+    return tuple(changes)
 
 
 def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: int, last_year: int) -> Timezone:
@@ -238,7 +246,6 @@ def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: in
     RFC 5545 says (02:00 when New York springs forward, not 03:00).
     """
     start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
-    end = datetime(last_year + 1, 1, 1, tzinfo=zone).astimezone(UTC)
     timezone = Timezone()
     timezone.add("tzid", zone_name)
 
@@ -257,7 +264,8 @@ def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: in
     timezone.add_component(opening)
 
     kinds: dict[tuple, object] = {}
-    for moment, offset_from, (offset_to, daylight, name) in zone_changes(zone, start, end):
+    changes = (change for year in range(first_year, last_year + 1) for change in changes_in_year(zone_name, year))
+    for moment, offset_from, (offset_to, daylight, name) in changes:
         onset = (moment + offset_from).replace(tzinfo=None)
         kind = (offset_from, offset_to, daylight, name)
         if kind not in kinds:
