@@ -27,6 +27,15 @@ from .models import AgendaVersion, Meeting, Registration
 from .permissions import visible_meetings_filter
 
 PRODID = "-//DICAS Portal//Meetings//EN"
+# Part of the key of every calendar kept in the cache: raised when the way files are written
+# changes, so that none written the old way is served after an upgrade.
+FORMAT = 2
+
+
+def written_as() -> str:
+    """What, besides the content, a kept calendar depends on: how files are written and
+    the UID domain (a setting)."""
+    return f"{FORMAT}@{settings.PORTAL_UID_DOMAIN}"
 
 # VTIMEZONE rules are written out for the span of the calendar's meetings, with a margin,
 # rather than icalendar's default 1970-2038: shorter files, and meetings after 2038 still work.
@@ -181,7 +190,7 @@ def time_zone_component(zone_name: str, first_year: int, last_year: int) -> byte
     """The VTIMEZONE of a zone for whole years (kept per process: zone rules change only
     with a new release of the system's zone data); empty for a zone the system does not know."""
     local = caches["local"]
-    key = f"portal:vtimezone:v2:{zone_name}:{first_year}:{last_year}"
+    key = f"portal:vtimezone:{FORMAT}:{zone_name}:{first_year}:{last_year}"
     component = local.get(key)
     if component is None:
         try:
@@ -286,7 +295,7 @@ def cached_calendar(meetings: QuerySet[Meeting], *, name: str, absolute_uri: Abs
         .values_list("pk", "sequence", "updated_at", "latest_agenda_version_id", "time_zone", "starts_at", "ends_at")
     )
     language_and_site = hashlib.sha256(
-        f"{get_language()}|{absolute_uri('/')}|{settings.PORTAL_UID_DOMAIN}".encode()).hexdigest()[:16]
+        f"{get_language()}|{absolute_uri('/')}|{written_as()}".encode()).hexdigest()[:16]
     keys = {row[0]: _event_key(*row[:4], language_and_site) for row in rows}
     cache = page_cache.available_cache()
     try:

@@ -32,7 +32,7 @@ def meeting_ics(request, pk: int):
     # kept until the meeting or its agenda changes.
     content = page_cache.cached_fragment(
         "meeting_ics",
-        (meeting.pk, translation.get_language(), request.build_absolute_uri("/")),
+        (meeting.pk, translation.get_language(), request.build_absolute_uri("/"), calendars.written_as()),
         lambda: calendars.meeting_calendar(
             calendars.with_agenda_titles(Meeting.objects.filter(pk=meeting.pk)).get(),
             absolute_uri=request.build_absolute_uri,
@@ -55,7 +55,7 @@ def _feed_dependencies(user_id: int) -> tuple[str, ...]:
 
 
 def _feed_parts(token: str, request) -> tuple:
-    return (token, request.build_absolute_uri("/"))
+    return (token, request.build_absolute_uri("/"), calendars.written_as())
 
 
 @require_safe

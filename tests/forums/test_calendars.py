@@ -423,3 +423,16 @@ def test_the_uid_is_a_random_part_kept_per_meeting_at_the_installations_domain(c
 
         assert uid == f"{part}@dicas-portal.example.org"
         assert re.fullmatch(r"[0-9a-f]{32}", part) and part != second.calendar_uid_part
+
+
+def test_a_feed_and_a_meeting_file_kept_in_the_cache_follow_a_new_uid_domain(client):
+    """The feed and the .ics are kept until something in them changes; the UID's domain is a
+    setting, so a kept file written under the old one is not served."""
+    official = UserFactory(role="official")
+    meeting = MeetingFactory()
+    assert f"@{settings.PORTAL_UID_DOMAIN}" in feed_of(client, official).content.decode()
+    download(client, meeting)
+
+    with override_settings(PORTAL_UID_DOMAIN="calendar.dicas-portal.example"):
+        for response in (feed_of(client, official), download(client, meeting)):
+            assert str(only_event(parse(response))["UID"]) == f"{meeting.calendar_uid_part}@calendar.dicas-portal.example"
