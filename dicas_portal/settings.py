@@ -301,6 +301,10 @@ NOTIFICATIONS_SENDING_LEASE_SECONDS = env.float("NOTIFICATIONS_SENDING_LEASE_SEC
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env.float("NOTIFICATIONS_SWEEP_AFTER_SECONDS", default=60.0)
 NOTIFICATIONS_SMTP_TIMEOUT = env.float("NOTIFICATIONS_SMTP_TIMEOUT", default=30.0)
 NOTIFICATIONS_REMINDER_HOURS = env.int("NOTIFICATIONS_REMINDER_HOURS", default=24)
+# A change to a meeting (time, place, postponed, cancelled) is told this long after it is
+# saved, and a newer change made meanwhile takes its place: several quick edits make one
+# e-mail, the last. 0 tells each change at once.
+NOTIFICATIONS_MEETING_CHANGE_HOLD_SECONDS = env.float("NOTIFICATIONS_MEETING_CHANGE_HOLD_SECONDS", default=120.0)
 
 ## SECURITY
 

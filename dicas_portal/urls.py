@@ -9,6 +9,15 @@ from . import health
 # The admin's own sign-in form would skip the second factor: it sends to the portal's.
 admin.site.login = secure_admin_login(admin.site.login)
 
+
+def _administrators_only(request) -> bool:
+    """The admin is for administrators (superusers): the secretariat runs the forum from
+    the portal's own pages, which go through the services and tell people."""
+    return request.user.is_active and request.user.is_superuser
+
+
+admin.site.has_permission = _administrators_only
+
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("i18n/setlang/", preferences.set_language, name="set_language"),

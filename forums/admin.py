@@ -3,7 +3,21 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from .models import AgendaItem, CoChair, Document, Forum, ForumCountry, Meeting, Minutes, Registration
 from .models import AgendaVersion
-from .services import bump_sequence_if_calendar_changed
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows that only services change (each records its notices, raises SEQUENCE, checks
+    what the state allows): the admin shows them and never writes them. The secretariat's
+    pages (forums/meeting_views.py and the publishing and registration pages) do."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 class ForumCountryInline(admin.TabularInline):
@@ -30,9 +44,18 @@ class AgendaItemInline(admin.TabularInline):
     extra = 0
     fields = ["position", "title_en", "title_ja", "presenter", "duration_minutes"]
 
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
 
 @admin.register(Meeting)
-class MeetingAdmin(admin.ModelAdmin):
+class MeetingAdmin(ReadOnlyAdmin):
     list_display = ["title_en", "kind", "working_group", "starts_at", "time_zone", "status", "visibility"]
     list_filter = ["kind", "status", "visibility", "working_group", "venue_country"]
     search_fields = ["title_en", "title_ja", "venue_en", "venue_ja"]
@@ -40,17 +63,9 @@ class MeetingAdmin(admin.ModelAdmin):
     list_select_related = ["working_group"]
     inlines = [AgendaItemInline]
 
-    def save_model(self, request, obj, form, change):
-        if change:
-            # Edits made here must reach subscribed calendars too; the admin's own
-            # transaction holds the row lock until the save.
-            stored = Meeting.objects.select_for_update().get(pk=obj.pk)
-            bump_sequence_if_calendar_changed(stored, obj)
-        super().save_model(request, obj, form, change)
-
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(ReadOnlyAdmin):
     list_display = ["meeting", "position", "title_en", "presenter", "duration_minutes"]
     search_fields = ["title_en", "title_ja", "presenter", "meeting__title_en"]
     list_select_related = ["meeting"]
@@ -90,7 +105,7 @@ class AgendaVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     list_display = ["title", "marking", "language", "meeting", "working_group", "uploaded_at"]
     list_filter = ["marking", "language", "working_group"]
     search_fields = ["title", "meeting__title_en"]
@@ -99,7 +114,7 @@ class DocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Registration)
-class RegistrationAdmin(admin.ModelAdmin):
+class RegistrationAdmin(ReadOnlyAdmin):
     list_display = ["person", "meeting", "organization", "status", "created_at"]
     list_filter = ["status", "meeting__kind", "organization__country"]
     search_fields = ["person__email", "person__profile__full_name", "organization__name", "meeting__title_en"]

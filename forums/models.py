@@ -162,6 +162,8 @@ class Meeting(models.Model):
         _("seats per organisation"), null=True, blank=True
     )
     vetting_required = models.BooleanField(_("registrations vetted by the secretariat"), default=False)
+    # Shown on the meeting page and in the cancellation notice to everyone who may see the meeting.
+    cancellation_reason = models.TextField(_("reason for cancelling"), blank=True)
     # Calendar programs replace an event only when its SEQUENCE grows.
     sequence = models.PositiveIntegerField(default=0, editable=False)
     # Calendar programs recognise the event in every later download and invitation by its UID:

@@ -52,6 +52,11 @@ def can_view_meeting(user, meeting: Meeting, *, group_ids: set[int] | None = Non
 
 
 def can_manage_meeting(user, meeting: Meeting) -> bool:
+    """Edit, publish, open registration, postpone, cancel, mark held, duplicate."""
+    return is_secretariat(user)
+
+
+def can_create_meeting(user) -> bool:
     return is_secretariat(user)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import feeds, registration_views, views
+from . import feeds, meeting_views, registration_views, views
 from . import publishing_views
 
 app_name = "forums"
@@ -11,6 +11,16 @@ urlpatterns = [
     path("meetings/calendar/", views.calendar_today, name="calendar"),
     path("meetings/calendar/<int:year>/<int:month>/", views.calendar_month, name="calendar_month"),
     path("meetings/<int:pk>/", views.meeting_detail, name="meeting_detail"),
+    # The secretariat runs its meetings (meeting_views.py).
+    path("meetings/new/", meeting_views.meeting_create, name="meeting_create"),
+    path("meetings/<int:pk>/edit/", meeting_views.meeting_edit, name="meeting_edit"),
+    path("meetings/<int:pk>/publish/", meeting_views.meeting_publish, name="meeting_publish"),
+    path("meetings/<int:pk>/open-registration/", meeting_views.meeting_open_registration,
+         name="meeting_open_registration"),
+    path("meetings/<int:pk>/postpone/", meeting_views.meeting_postpone, name="meeting_postpone"),
+    path("meetings/<int:pk>/cancel/", meeting_views.meeting_cancel, name="meeting_cancel"),
+    path("meetings/<int:pk>/mark-held/", meeting_views.meeting_mark_held, name="meeting_mark_held"),
+    path("meetings/<int:pk>/duplicate/", meeting_views.meeting_duplicate, name="meeting_duplicate"),
     path("meetings/<int:pk>.ics", feeds.meeting_ics, name="meeting_ics"),
     path("calendar/<str:token>.ics", feeds.personal_feed, name="personal_feed"),
     path("papers/<int:pk>/download/", views.download_paper, name="download_paper"),

@@ -21,7 +21,8 @@ from . import publishing_selectors
 from .filters import ScheduleFilterForm
 from .markdown import render_markdown
 from .models import Document, Meeting, Registration
-from .permissions import PaperClearance, can_download_document, can_view_meeting
+from .meeting_forms import CancelMeetingForm
+from .permissions import PaperClearance, can_download_document, can_manage_meeting, can_view_meeting
 from .services.papers import content_type_for
 
 HOME_UPCOMING_COUNT = 6
@@ -196,8 +197,26 @@ def meeting_detail(request, pk: int):
             "registration_box": registration_selectors.registration_box(
                 request.user, meeting, registered_meeting_ids=_registered_meeting_ids(request)
             ),
+            # The secretariat's actions carry its CSRF token: rendered here, never cached.
+            "manage": _meeting_actions(meeting) if can_manage_meeting(request.user, meeting) else None,
         },
     )
+
+
+def _meeting_actions(meeting: Meeting) -> dict:
+    """Which of the secretariat's steps the meeting's state allows now."""
+    Status = Meeting.Status
+    now = timezone.now()
+    return {
+        "edit": meeting.status in (Status.DRAFT, Status.SCHEDULED, Status.POSTPONED),
+        "publish": meeting.status == Status.DRAFT,
+        "open_registration": meeting.status == Status.SCHEDULED and meeting.starts_at > now
+        and (meeting.registration_opens_at is None or meeting.registration_opens_at > now),
+        "postpone": meeting.status == Status.SCHEDULED,
+        "cancel": meeting.status in (Status.SCHEDULED, Status.POSTPONED),
+        "mark_held": meeting.status == Status.SCHEDULED and meeting.starts_at <= now,
+        "cancel_form": CancelMeetingForm(),
+    }
 
 
 def _registered_meeting_ids(request) -> frozenset[int] | None:

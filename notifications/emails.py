@@ -331,6 +331,13 @@ class NoticeRenderer:
             # Told to the secretariat: whose registration it is.
             profile = getattr(registration.person, "profile", None)
             context["registrant_name"] = profile.display_name if profile else registration.person.get_username()
+        if self.dispatch.event == Event.MEETING_RESCHEDULED and meeting is not None and (
+            "previous_venue_en" in self.info
+        ):
+            before = _in_language(self.info.get("previous_venue_en", ""), self.info.get("previous_venue_ja", ""),
+                                  language)
+            # Only when the place changed: a new time alone says nothing of the place.
+            context["previous_venue"] = before if before != meeting.venue else None
         if self.dispatch.event == Event.AGENDA_CHANGED:
             context["agenda_changes"] = agenda_change_lines(self.info.get("changes") or {}, language)
         if self.dispatch.event == Event.DIGEST:

@@ -67,6 +67,13 @@ class Dispatch(models.Model):
     # Makes a notice happen at most once, whoever records it and how often (e.g. one
     # reminder per meeting and start time, recorded by a periodic task). Usually empty.
     key = models.CharField(max_length=200, unique=True, null=True, blank=True, editable=False)
+    # Not expanded before this moment: quick edits of a meeting in a row make one e-mail,
+    # the newest (forums.services.meetings.record_change_notice). Usually empty.
+    hold_until = models.DateTimeField(_("held until"), null=True, blank=True)
+    # A newer notice about the same thing took its place while it was held: never sent.
+    superseded_by = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("superseded by")
+    )
 
     class Meta:
         ordering = ["-created_at"]

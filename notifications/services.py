@@ -12,7 +12,7 @@ import logging
 import smtplib
 import time
 import zoneinfo
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -55,6 +55,7 @@ def record_dispatch(
     person=None,
     context: dict | None = None,
     key: str | None = None,
+    hold_until: datetime | None = None,
 ) -> Dispatch:
     """Records that `event` happened to `target` and must be told to `audience`.
 
@@ -63,7 +64,7 @@ def record_dispatch(
     the broker cannot be reached then, the sweep sends it later. One INSERT, whatever the
     number of recipients. `context` must be JSON (times as ISO strings, keys ending in
     "_at"). `key`, when given, makes the notice happen at most once (IntegrityError for
-    the second).
+    the second). `hold_until`: the worker expands it no earlier (see `supersede_held`).
     """
     dispatch = Dispatch.objects.create(
         event=event,
@@ -73,12 +74,47 @@ def record_dispatch(
         person=person,
         context=context or {},
         key=key,
+        hold_until=hold_until,
     )
-    transaction.on_commit(partial(enqueue_expansion, dispatch.pk))
+    transaction.on_commit(partial(enqueue_expansion, dispatch.pk, countdown=seconds_held(dispatch)))
     return dispatch
 
 
-def enqueue_expansion(dispatch_id: int) -> None:
+def seconds_held(dispatch: Dispatch, *, now: datetime | None = None) -> float:
+    """How long the dispatch must still wait before it is expanded (0 when it need not)."""
+    if dispatch.hold_until is None:
+        return 0.0
+    return max(0.0, (dispatch.hold_until - (now or timezone.now())).total_seconds())
+
+
+def seconds_held_by_id(dispatch_id: int) -> float:
+    dispatch = Dispatch.objects.filter(pk=dispatch_id).only("hold_until").first()
+    return seconds_held(dispatch) if dispatch is not None else 0.0
+
+
+def supersede_held(*, target: models.Model, events: Iterable[str], by: Dispatch) -> list[Dispatch]:
+    """Marks the dispatches about `target` of these `events` that are still held (not yet
+    due, so no worker is expanding them) as replaced by `by`, which will be sent instead.
+    Returns them, oldest first, locked until the caller's transaction commits.
+
+    A dispatch whose hold is over is left alone: a worker may be sending it already, and
+    it renders the meeting as it stands anyway; the newest one always goes out.
+    """
+    held = list(
+        Dispatch.objects.select_for_update()
+        .filter(
+            target_type=ContentType.objects.get_for_model(target), target_id=target.pk, event__in=list(events),
+            expanded_at__isnull=True, superseded_by__isnull=True, hold_until__gt=timezone.now(),
+        )
+        .exclude(pk=by.pk)
+        .order_by("created_at", "pk")
+    )
+    if held:
+        Dispatch.objects.filter(pk__in=[dispatch.pk for dispatch in held]).update(superseded_by=by)
+    return held
+
+
+def enqueue_expansion(dispatch_id: int, countdown: float = 0.0) -> None:
     """Asks the worker to expand a committed dispatch.
 
     Runs after the commit: the change is saved whatever happens here, so a broker that
@@ -88,7 +124,10 @@ def enqueue_expansion(dispatch_id: int) -> None:
     from .tasks import expand_dispatch  # the tasks module imports this one
 
     try:
-        expand_dispatch.delay(dispatch_id)
+        if countdown > 0 and not expand_dispatch.app.conf.task_always_eager:
+            expand_dispatch.apply_async((dispatch_id,), countdown=countdown)
+        else:
+            expand_dispatch.delay(dispatch_id)
     except Exception:
         if expand_dispatch.app.conf.task_always_eager:
             raise  # in-process: this is the work itself failing, not the queue; show it
@@ -135,6 +174,12 @@ def expand_dispatch(*, dispatch_id: int, on_chunk: Callable[[], None] | None = N
     dispatch = Dispatch.objects.filter(pk=dispatch_id).first()
     if dispatch is None:
         return 0
+    if dispatch.expanded_at is None and dispatch.superseded_by_id is not None:
+        # A newer notice took its place: it is done, with nobody to tell.
+        Dispatch.objects.filter(pk=dispatch_id, expanded_at__isnull=True).update(expanded_at=timezone.now())
+        return 0
+    if dispatch.expanded_at is None and seconds_held(dispatch) > 0:
+        return 0  # still held: the task comes back when it is due, or the sweep does
     if dispatch.expanded_at is None:
         target = load_target(dispatch)
         now = timezone.now()
@@ -407,6 +452,7 @@ def sweep_outbox(*, now: datetime | None = None) -> SweepReport:
     report.reclaimed = abandoned.update(status=Status.PENDING, claimed_at=None, next_attempt_at=now)
     report.unexpanded = list(
         Dispatch.objects.filter(expanded_at__isnull=True, created_at__lte=now - grace)
+        .filter(models.Q(hold_until__isnull=True) | models.Q(hold_until__lte=now - grace))
         .order_by("created_at").values_list("pk", flat=True)[:SWEEP_LIMIT]
     )
     waiting = set(

@@ -22,7 +22,13 @@ def record_worker_heartbeat(hostname: str | None = None) -> int:
 def expand_dispatch(dispatch_id: int) -> None:
     """Turns a dispatch into one delivery per recipient, queueing a batch chain for each
     chunk as it is committed: a chain ends when it finds nothing left to claim, so one
-    started early may end before the later chunks are in."""
+    started early may end before the later chunks are in. A dispatch still held comes
+    back when its hold is over."""
+    held = services.seconds_held_by_id(dispatch_id)
+    if held > 0:
+        if not expand_dispatch.app.conf.task_always_eager:  # in-process, the sweep does it later
+            expand_dispatch.apply_async((dispatch_id,), countdown=held)
+        return
     services.expand_dispatch(dispatch_id=dispatch_id, on_chunk=lambda: send_deliveries.delay(dispatch_id))
 
 

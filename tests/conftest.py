@@ -89,6 +89,12 @@ def celery_in_process(request):
     celery_app.conf.task_always_eager = previous
 
 
+@pytest.fixture(autouse=True)
+def meeting_changes_told_at_once(settings):
+    """Meeting changes are told at once in tests, unless a test of the hold sets one."""
+    settings.NOTIFICATIONS_MEETING_CHANGE_HOLD_SECONDS = 0
+
+
 @pytest.fixture
 def test_database_url() -> str:
     """A DATABASE_URL for subprocesses that must see the test database."""

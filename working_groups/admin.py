@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from forums.admin import ReadOnlyAdmin
+
 from .models import ActionItem, Membership, WorkingGroup
 
 
@@ -28,7 +30,9 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(admin.ModelAdmin):
+class ActionItemAdmin(ReadOnlyAdmin):
+    """Recorded and moved along on the group's pages (working_groups.services), which notify."""
+
     list_display = ["text", "working_group", "owner_person", "owner_organization", "due_on", "status", "meeting"]
     list_filter = ["status", "working_group"]
     search_fields = ["text", "owner_person__email", "owner_person__profile__full_name", "owner_organization__name"]

@@ -7,7 +7,12 @@ from .meetings import (  # noqa: F401
     CALENDAR_FIELDS,
     bump_sequence_if_calendar_changed,
     cancel_meeting,
+    create_meeting,
+    duplicate_meeting,
+    mark_meeting_held,
+    open_registration,
     postpone_meeting,
+    publish_meeting,
     update_meeting,
 )
 from .agenda import add_agenda_item, move_agenda_item, publish_agenda, remove_agenda_item, update_agenda_item  # noqa: F401,E501

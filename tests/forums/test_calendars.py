@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.test import Client, override_settings
@@ -16,7 +15,6 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from forums import services
-from forums.admin import MeetingAdmin
 from forums.models import AgendaItem, AgendaVersion, Meeting, Registration
 from tests.factories import (
     AgendaItemFactory,
@@ -200,19 +198,6 @@ def test_a_postponed_meeting_shows_as_tentative(client, secretariat):
     event = only_event(parse(download(client, meeting)))
     assert str(event["STATUS"]) == "TENTATIVE"
     assert event["SEQUENCE"] == 1
-
-
-def test_a_change_made_in_the_admin_raises_the_sequence(secretariat, rf):
-    meeting = MeetingFactory()
-    model_admin = MeetingAdmin(Meeting, admin.site)
-    edited = Meeting.objects.get(pk=meeting.pk)
-    edited.venue_en = "Pentagon"
-    model_admin.save_model(rf.post("/"), edited, form=None, change=True)
-    assert Meeting.objects.get(pk=meeting.pk).sequence == 1
-    unchanged = Meeting.objects.get(pk=meeting.pk)
-    unchanged.capacity = 12
-    model_admin.save_model(rf.post("/"), unchanged, form=None, change=True)
-    assert Meeting.objects.get(pk=meeting.pk).sequence == 1
 
 
 def test_a_members_only_meeting_ics_answers_404_to_outsiders(client):

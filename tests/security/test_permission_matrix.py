@@ -143,6 +143,29 @@ MATRIX: dict[str, list[Case]] = {
         case("draft", lambda w: f"/meetings/{w.draft.pk}/", get="404 404 404 404 404 200", post=every("405")),
         case("none", lambda w: "/meetings/999999/", get=every("404"), post=every("405")),
     ],
+    # -- forums: the secretariat runs its meetings (meeting_views.py) ----------------------------
+    "meetings/new/": [
+        # An empty POST is the form again, with what is missing (400).
+        case("new meeting", lambda w: "/meetings/new/", get=SECRETARIAT_PAGE, post="login 403 403 403 403 400"),
+    ],
+    "meetings/<int:pk>/edit/": [
+        case("participants", lambda w: f"/meetings/{w.participants.pk}/edit/", get="404 403 403 403 403 200",
+             post="404 403 403 403 403 400"),
+        case("group members", lambda w: f"/meetings/{w.group.pk}/edit/", get="404 404 404 403 403 200",
+             post="404 404 404 403 403 400"),
+        case("draft", lambda w: f"/meetings/{w.draft.pk}/edit/", get="404 404 404 404 404 200",
+             post="404 404 404 404 404 400"),
+    ],
+    # Each action goes back to the meeting page: done, or with the reason it was not.
+    **{
+        f"meetings/<int:pk>/{action}/": [
+            case("participants", lambda w, action=action: f"/meetings/{w.participants.pk}/{action}/",
+                 get=every("405"), post="404 403 403 403 403 302"),
+            case("draft", lambda w, action=action: f"/meetings/{w.draft.pk}/{action}/", get=every("405"),
+                 post="404 404 404 404 404 302"),
+        ]
+        for action in ("publish", "open-registration", "postpone", "cancel", "mark-held", "duplicate")
+    },
     "meetings/<int:pk>.ics": [
         case("public", lambda w: f"/meetings/{w.public.pk}.ics", get=every("200"), post=every("405")),
         case("group members", lambda w: f"/meetings/{w.group.pk}.ics", get="404 404 404 200 200 200",
