@@ -274,6 +274,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = "UTC"
+# kombu's Redis transport with the fix that keeps a worker running through a broker
+# restart (dicas_portal/broker.py). Named only for redis://: the transport's name is what
+# makes kombu speak TLS for rediss://, which keeps kombu's own (and the bug).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "dicas_portal.broker:Transport"
 
 ## NOTIFICATIONS
 
@@ -290,6 +295,13 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=10)
 NOTIFICATIONS_SENDING_LEASE_SECONDS = env.float("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600.0)
 # The sweep leaves alone what is younger than this: a live worker is about to do it.
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env.float("NOTIFICATIONS_SWEEP_AFTER_SECONDS", default=60.0)
+# Each worker process stamps its heartbeat this often (notifications/heartbeat.py); one
+# silent for NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS is dead, and the sweep takes back its
+# claimed deliveries without waiting for the lease.
+NOTIFICATIONS_WORKER_HEARTBEAT_SECONDS = env.float("NOTIFICATIONS_WORKER_HEARTBEAT_SECONDS", default=10.0)
+NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS = env.float("NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS", default=30.0)
+# /healthz answers 503 when no worker's heartbeat is younger than this.
+HEALTH_WORKER_MAX_AGE_SECONDS = env.float("HEALTH_WORKER_MAX_AGE_SECONDS", default=120.0)
 NOTIFICATIONS_SMTP_TIMEOUT = env.float("NOTIFICATIONS_SMTP_TIMEOUT", default=30.0)
 NOTIFICATIONS_REMINDER_HOURS = env.int("NOTIFICATIONS_REMINDER_HOURS", default=24)
 
