@@ -1,18 +1,59 @@
-"""How allauth's sign-up fits the portal: every new account is an industry representative
-with a profile to complete, and is sent to the profile step until it is complete."""
+"""How allauth fits the portal: every new account is an industry representative with a
+profile to complete, and is sent to the profile step until it is complete; the client's
+address is the portal's one answer (dicas_portal/client_address.py); and failed sign-ins
+are limited per account (allauth's "login_failed" by key) and, counting failures only,
+per address (PORTAL_SIGN_IN_FAILURES_PER_ADDRESS)."""
+
+from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import translation
+
+from dicas_portal.client_address import client_ip
 
 from .models import Profile
 from .onboarding import needs_profile_step, profile_step_url
 from .timezones import is_valid_time_zone
 
 
+# The per-address count of failed sign-ins, in allauth's rate-limit store (the cache).
+ADDRESS_FAILURES_APP = "dicas_portal"
+ADDRESS_FAILURES = "sign_in_failure"
+
+
+def _address_failure_limits() -> dict[str, str]:
+    rates = ",".join(f"{rate.strip()}/ip" for rate in settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS.split(",")
+                     if rate.strip())
+    return {ADDRESS_FAILURES: rates}
+
+
 class PortalAccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request: HttpRequest) -> str:
+        # What every limit counts against: the client behind a trusted proxy, not the proxy.
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine the client's address")
+        return address
+
+    def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
+        """Refuses before the password is checked only an address that failed too often
+        (looking counts nothing: a right password never adds to the address's count); then
+        allauth's per-account count, which a right password gives back."""
+        if not ratelimit.consume(request, app=ADDRESS_FAILURES_APP, action=ADDRESS_FAILURES,
+                                 config=_address_failure_limits(), dry_run=True):
+            raise self.validation_error("too_many_login_attempts")
+        super().pre_authenticate(request, **credentials)
+
+    def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
+        ratelimit.consume(request, app=ADDRESS_FAILURES_APP, action=ADDRESS_FAILURES,
+                          config=_address_failure_limits())
+        super().authentication_failed(request, **credentials)
+
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """The account, and its profile with the industry role: other roles are given by the
         secretariat, never by signing up. Language and zone start as the visitor's own."""

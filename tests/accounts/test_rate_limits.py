@@ -103,3 +103,82 @@ def test_password_reset_answers_the_same_whether_or_not_the_address_has_an_accou
     assert sorted(message.to[0] for message in mail.outbox) == sorted([person.email, "nobody-here@example.org"])
     done = client.get("/accounts/password/reset/done/")
     assert done.status_code == 200
+
+
+# -- limits that stop guessing, not colleagues ------------------------------------------
+
+SHARED_ADDRESS = "203.0.113.80"  # a ministry's NAT, the venue's Wi-Fi
+
+
+def test_a_hundred_people_signing_in_from_one_address_within_a_minute_all_get_in(settings):
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    people = [confirm_email(UserFactory(role="industry")) for _ in range(100)]
+    with time_machine.travel(timezone.now(), tick=False):  # all within the same second
+        for number, person in enumerate(people):
+            browser = Client()
+            if number % 5 == 0:  # one in five mistypes first: 20 failures from the address
+                assert MISMATCH in sign_in(browser, person.email, "mistyped", address=SHARED_ADDRESS).content.decode()
+            response = sign_in(browser, person.email, PASSWORD, address=SHARED_ADDRESS)
+            assert response.status_code == 302, (number, response.content.decode()[:300])
+            assert browser.session["_auth_user_id"] == str(person.pk)
+
+
+def test_eleven_wrong_passwords_for_one_account_within_a_minute_are_refused_whatever_the_addresses(settings):
+    from django.test import Client
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    person = confirm_email(UserFactory(role="industry"))
+    answers = []
+    for attempt in range(11):
+        response = Client().post(
+            "/accounts/login/", {"login": person.email, "password": f"guess-{attempt}"},
+            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt + 1}", HTTP_ACCEPT_LANGUAGE="en",
+        )
+        answers.append(TOO_MANY in response.content.decode())
+    assert answers == [False] * 5 + [True] * 6
+
+
+def test_right_passwords_do_not_count_against_the_shared_address(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "3/m"
+    person = confirm_email(UserFactory(role="industry"))
+    for _ in range(10):
+        assert sign_in(Client(), person.email, PASSWORD, address=SHARED_ADDRESS).status_code == 302
+    # Three failures are still allowed from the address: the right ones counted nothing.
+    strangers = [confirm_email(UserFactory(role="industry")) for _ in range(3)]
+    for stranger in strangers:
+        assert MISMATCH in sign_in(Client(), stranger.email, "wrong", address=SHARED_ADDRESS).content.decode()
+
+
+def test_guessing_at_many_accounts_from_one_address_is_stopped_at_the_address_limit(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "60/m"
+    targets = [confirm_email(UserFactory(role="industry")) for _ in range(61)]
+    answers = [TOO_MANY in sign_in(Client(), target.email, "Summer2026!", address="198.51.100.200").content.decode()
+               for target in targets]
+    assert answers == [False] * 60 + [True]
+    # Another address is not affected.
+    assert sign_in(Client(), targets[0].email, PASSWORD, address="198.51.100.201").status_code == 302
+
+
+def test_the_sixth_wrong_authenticator_code_for_one_account_within_a_minute_is_refused_whatever_the_addresses(
+        client):
+    from tests.factories import totp_code, totp_secret_of
+
+    official = confirm_email(UserFactory(role="official"))
+    right = totp_code(totp_secret_of(official))
+    wrong = "123456" if right != "123456" else "654321"
+    assert sign_in(client, official.email, PASSWORD).status_code == 302
+    answers = []
+    for attempt in range(6):
+        response = client.post("/accounts/2fa/authenticate/", {"code": wrong},
+                               REMOTE_ADDR=f"198.51.100.{attempt + 1}", HTTP_ACCEPT_LANGUAGE="en")
+        answers.append(TOO_MANY in response.content.decode())
+    assert answers == [False] * 5 + [True]
+    refused = client.post("/accounts/2fa/authenticate/", {"code": right}, REMOTE_ADDR="198.51.100.50")
+    assert "_auth_user_id" not in client.session, refused.status_code
