@@ -67,3 +67,19 @@ def test_tasks_are_acknowledged_late_and_given_back_when_their_worker_dies():
     assert conf.task_acks_late and conf.task_reject_on_worker_lost
     assert conf.task_serializer == "json" and conf.accept_content == ["json"]
     assert 0 < conf.task_soft_time_limit < conf.task_time_limit
+
+
+def test_a_trusted_proxy_that_is_not_an_address_fails_at_start_up_naming_it():
+    result = run_django(["check"], TRUSTED_PROXIES="127.0.0.1, proxy.example")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.example' is not an IP address or network" in result.stderr
+
+
+def test_the_worker_uses_the_redis_transport_that_survives_a_broker_restart():
+    result = run_django(
+        ["shell", "--verbosity", "0", "-c",
+         "from dicas_portal.celery import app; print(app.connection_for_write().transport_cls)"],
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "dicas_portal.broker:Transport"
