@@ -182,3 +182,39 @@ def test_the_sixth_wrong_authenticator_code_for_one_account_within_a_minute_is_r
     assert answers == [False] * 5 + [True]
     refused = client.post("/accounts/2fa/authenticate/", {"code": right}, REMOTE_ADDR="198.51.100.50")
     assert "_auth_user_id" not in client.session, refused.status_code
+
+
+def test_a_colleague_who_signed_in_from_this_browser_before_is_not_refused_for_the_addresses_failures(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "3/m"
+    colleague, newcomer = confirm_email(UserFactory(role="industry")), confirm_email(UserFactory(role="industry"))
+    browser = Client()
+    assert sign_in(browser, colleague.email, PASSWORD, address=SHARED_ADDRESS).status_code == 302
+    browser.post("/accounts/logout/", REMOTE_ADDR=SHARED_ADDRESS)
+    for target in [confirm_email(UserFactory(role="industry")) for _ in range(3)]:
+        sign_in(Client(), target.email, "guess", address=SHARED_ADDRESS)  # someone at the address guesses
+
+    # The colleague's browser signed in to that account before: the address's count does not apply.
+    again = sign_in(browser, colleague.email.upper(), PASSWORD, address=SHARED_ADDRESS)
+    assert again.status_code == 302 and browser.session["_auth_user_id"] == str(colleague.pk)
+    # A browser that never signed in to the account waits, as the guesser does.
+    assert TOO_MANY in sign_in(Client(), newcomer.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+    # The cookie vouches only for the account it names, and cannot be made up.
+    browser.post("/accounts/logout/", REMOTE_ADDR=SHARED_ADDRESS)
+    assert TOO_MANY in sign_in(browser, newcomer.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+    forged = Client()
+    forged.cookies["portal_known_sign_in"] = "not-a-signed-value"
+    assert TOO_MANY in sign_in(forged, colleague.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+
+
+def test_the_per_account_limit_holds_even_from_a_browser_that_signed_in_before(settings):
+    from django.test import Client
+
+    person = confirm_email(UserFactory(role="industry"))
+    browser = Client()
+    assert sign_in(browser, person.email, PASSWORD).status_code == 302
+    browser.post("/accounts/logout/")
+    for attempt in range(5):
+        sign_in(browser, person.email, f"wrong-{attempt}")
+    assert TOO_MANY in sign_in(browser, person.email, "wrong-again").content.decode()
