@@ -1,10 +1,11 @@
 """Writing to the audit record. One function; callers pass who, what and on which object."""
 
 import contextvars
-import ipaddress
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+
+from dicas_portal import client_address
 
 from .models import AuditEvent
 
@@ -19,20 +20,10 @@ DETAIL_TEXT_LENGTH = 300
 
 
 def client_ip(request) -> str | None:
-    """The address the request came from, as this process saw it.
-
-    REMOTE_ADDR only: X-Forwarded-For can be forged by the client, and the proxy in front
-    of the portal is not known here. Behind a proxy this is the proxy's address until the
-    deployment sets REMOTE_ADDR from a trusted header. Anything that is not an address
-    (a misconfigured proxy) is stored as unknown rather than breaking the request.
-    """
-    address = request.META.get("REMOTE_ADDR") or None
-    if address is None:
-        return None
-    try:
-        return str(ipaddress.ip_address(address))
-    except ValueError:
-        return None
+    """The address the request came from: the portal's one answer
+    (dicas_portal/client_address.py), X-Forwarded-For only from a trusted proxy. None when
+    it is not an address (a misconfigured server), stored as unknown."""
+    return client_address.client_ip(request)
 
 
 def _clean_detail(detail: dict | None) -> dict:

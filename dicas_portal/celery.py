@@ -8,6 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dicas_portal.settings")
 app = Celery("dicas_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Each worker process's own heartbeat, read by /healthz and the outbox sweep.
+app.steps["worker"].add("notifications.heartbeat:Heartbeat")
 
 # Every periodic task of the portal, declared in one place.
 app.conf.beat_schedule = {
@@ -16,9 +18,10 @@ app.conf.beat_schedule = {
         "schedule": 60.0,
     },
     # Re-queues notices a dead worker or an unreachable broker left behind (notifications/services.py).
+    # Every 30 s: a dead worker's batch comes back within a minute of its last heartbeat.
     "sweep-notification-outbox": {
         "task": "notifications.sweep_outbox",
-        "schedule": 60.0,
+        "schedule": 30.0,
     },
     "record-meeting-reminders": {
         "task": "notifications.record_meeting_reminders",

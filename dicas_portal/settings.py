@@ -5,6 +5,7 @@ e-mail to the console, DEBUG on. `DJANGO_DEBUG=false` switches to production, wh
 the variables that have no safe default must be given (start-up names the missing one).
 """
 
+import ipaddress
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -31,6 +32,18 @@ else:
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The proxies whose X-Forwarded-For is believed (dicas_portal/client_address.py): addresses
+# or CIDR networks, comma-separated, e.g. "127.0.0.1,10.20.0.0/16". None by default: the
+# client's address is then the peer's (REMOTE_ADDR).
+TRUSTED_PROXIES = [entry.strip() for entry in env.list("TRUSTED_PROXIES", default=[]) if entry.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -51,6 +64,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # The client's address (X-Forwarded-For only from TRUSTED_PROXIES), before anything reads it.
+    "dicas_portal.client_address.ClientAddressMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dicas_portal.security.SecurityHeadersMiddleware",
     # Who did what from which address: the audit record reads the request's address here.
@@ -193,17 +208,25 @@ ACCOUNT_ADAPTER = "participants.adapters.PortalAccountAdapter"
 # Sign up, confirm the address, fill in the profile: one sitting, no second sign-in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 LOGIN_REDIRECT_URL = "forums:home"
-# allauth's rate limits (counted in the cache): the 6th wrong password for one account
-# within a minute is refused, and so are floods of sign-ups and password-reset requests.
+# allauth's rate limits (counted in the cache, per client address as
+# dicas_portal/client_address.py finds it): the 6th wrong password, or authenticator code,
+# for one account within a minute is refused, whatever the addresses, and so are floods of
+# sign-ups and password-reset requests. Sign-ins as such are not limited per address (a
+# ministry's NAT or the venue's Wi-Fi is one address for everyone): only failures are,
+# below, and a right password does not count.
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/m/key",
+    "login": "",
+    "login_failed": "5/m/key",
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "change_password": "5/m/user",
     "reauthenticate": "10/m/user",
 }
+# Failed sign-ins (wrong passwords) counted per client address (participants/adapters.py):
+# once an address reaches one of these, its sign-ins are refused until the window passes.
+# Generous, as many colleagues share an address; guessing at many accounts is stopped.
+PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = env.str("PORTAL_SIGN_IN_FAILURES_PER_ADDRESS", default="60/m,600/h")
 # Multi-factor sign-in: an authenticator app (TOTP) and recovery codes. Required for
 # officials, co-chairs and the secretariat (participants/mfa.py), optional for industry.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
@@ -275,6 +298,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 3, "socket_timeout": 5}
 CELERY_TIMEZONE = "UTC"
+# kombu's Redis transport with the fix that keeps a worker running through a broker
+# restart (dicas_portal/broker.py). Named only for redis://: the transport's name is what
+# makes kombu speak TLS for rediss://, which keeps kombu's own (and the bug).
+if CELERY_BROKER_URL.startswith("redis://"):
+    CELERY_BROKER_TRANSPORT = "dicas_portal.broker:Transport"
 
 ## NOTIFICATIONS
 
@@ -299,6 +327,13 @@ NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=10)
 NOTIFICATIONS_SENDING_LEASE_SECONDS = env.float("NOTIFICATIONS_SENDING_LEASE_SECONDS", default=600.0)
 # The sweep leaves alone what is younger than this: a live worker is about to do it.
 NOTIFICATIONS_SWEEP_AFTER_SECONDS = env.float("NOTIFICATIONS_SWEEP_AFTER_SECONDS", default=60.0)
+# Each worker process stamps its heartbeat this often (notifications/heartbeat.py); one
+# silent for NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS is dead, and the sweep takes back its
+# claimed deliveries without waiting for the lease.
+NOTIFICATIONS_WORKER_HEARTBEAT_SECONDS = env.float("NOTIFICATIONS_WORKER_HEARTBEAT_SECONDS", default=10.0)
+NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS = env.float("NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS", default=30.0)
+# /healthz answers 503 when no worker's heartbeat is younger than this.
+HEALTH_WORKER_MAX_AGE_SECONDS = env.float("HEALTH_WORKER_MAX_AGE_SECONDS", default=120.0)
 NOTIFICATIONS_SMTP_TIMEOUT = env.float("NOTIFICATIONS_SMTP_TIMEOUT", default=30.0)
 NOTIFICATIONS_REMINDER_HOURS = env.int("NOTIFICATIONS_REMINDER_HOURS", default=24)
 # A change to a meeting (time, place, postponed, cancelled) is told this long after it is

@@ -86,7 +86,9 @@ class Dispatch(models.Model):
 
 
 class WorkerHeartbeat(models.Model):
-    """Written by the worker on beat's schedule: proof that tasks are being run."""
+    """Proof that a worker is alive: each worker process writes its own row every few
+    seconds while it is connected to the broker (notifications/heartbeat.py), under a name
+    of its own for each start; beat's task also stamps the row of whichever worker runs it."""
 
     hostname = models.CharField(_("worker"), max_length=200, unique=True)
     seen_at = models.DateTimeField(_("last seen"))
@@ -196,6 +198,10 @@ class Delivery(models.Model):
     # Sending: when a worker claimed it. Also the claim's token: a worker writes only rows
     # still carrying its own claim, so a claim the sweep took back is never sent twice.
     claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Sending: the worker process holding the claim (notifications/heartbeat.py), so the
+    # sweep takes back at once what a worker whose heartbeat stopped held. Empty for
+    # claims made in-process (no worker), which wait for the lease.
+    claimed_by = models.CharField(_("claimed by"), max_length=200, blank=True, default="")
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     # Stored, so that every attempt at this delivery carries the same Message-ID and a mail

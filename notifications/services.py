@@ -31,6 +31,7 @@ from participants.permissions import is_secretariat
 from . import transport
 from .audiences import held_for_digest, recipients
 from .emails import NoticeRenderer, load_target, read_unsubscribe_token
+from .heartbeat import current_worker
 from .marks import Mark, MarkError, Marks
 from .models import DIGEST_CATEGORY, Category, Delivery, Dispatch, NotificationPreference, WorkerHeartbeat
 
@@ -42,6 +43,8 @@ Status = Delivery.Status
 SWEEP_LIMIT = 500
 # Deliveries committed (and queued for sending) together while a dispatch is expanded.
 EXPANSION_CHUNK = 500
+# Heartbeat rows of workers silent this long are deleted by the sweep (one row per start).
+HEARTBEAT_KEPT = timedelta(days=1)
 
 
 # -- recording -----------------------------------------------------------------------
@@ -226,7 +229,8 @@ def claim_batch(*, dispatch_id: int, size: int) -> tuple[datetime, list[int]]:
 
     Rows another worker is claiming at the same moment are skipped, not waited for
     (SKIP LOCKED on PostgreSQL), so several workers share one fan-out. The claim time is
-    returned: it is also the claim's token (see Delivery.claimed_at).
+    returned: it is also the claim's token (see Delivery.claimed_at). The claim names the
+    worker (Delivery.claimed_by), so the sweep knows when its holder has died.
     """
     now = timezone.now()
     with transaction.atomic():
@@ -237,7 +241,9 @@ def claim_batch(*, dispatch_id: int, size: int) -> tuple[datetime, list[int]]:
             .values_list("pk", flat=True)[:size]
         )
         if ids:
-            Delivery.objects.filter(pk__in=ids).update(status=Status.SENDING, claimed_at=now)
+            Delivery.objects.filter(pk__in=ids).update(
+                status=Status.SENDING, claimed_at=now, claimed_by=current_worker()
+            )
     return now, ids
 
 
@@ -404,7 +410,7 @@ def _release(deliveries: list[Delivery], claimed_at: datetime) -> None:
     if deliveries:
         Delivery.objects.filter(
             pk__in=[delivery.pk for delivery in deliveries], status=Status.SENDING, claimed_at=claimed_at
-        ).update(status=Status.PENDING, claimed_at=None)
+        ).update(status=Status.PENDING, claimed_at=None, claimed_by="")
 
 
 def _seconds_until_due(dispatch_id: int, *, only_later: bool) -> float | None:
@@ -439,17 +445,27 @@ def sweep_outbox(*, now: datetime | None = None) -> SweepReport:
     were recorded, or the worker died), deliveries claimed by a worker that never finished
     (killed), and due deliveries nobody is sending. Returns which dispatches to queue.
 
-    A grace period leaves alone what a live worker is about to do anyway.
+    A claim is taken back once its worker's heartbeat has stopped for
+    NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS (the worker died), or once the lease has run out
+    (a claim without a worker's name, or a worker alive but stuck). A grace period leaves
+    alone what a live worker is about to do anyway. Also forgets heartbeats a day old.
     """
     now = now or timezone.now()
     grace = timedelta(seconds=settings.NOTIFICATIONS_SWEEP_AFTER_SECONDS)
     lease = timedelta(seconds=settings.NOTIFICATIONS_SENDING_LEASE_SECONDS)
+    dead_after = timedelta(seconds=settings.NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS)
     report = SweepReport()
-    abandoned = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - lease)
+    alive = WorkerHeartbeat.objects.filter(seen_at__gte=now - dead_after).values("hostname")
+    holder_dead = (models.Q(claimed_at__lt=now - dead_after) & ~models.Q(claimed_by="")
+                   & ~models.Q(claimed_by__in=alive))
+    abandoned = Delivery.objects.filter(status=Status.SENDING).filter(
+        models.Q(claimed_at__lt=now - lease) | holder_dead
+    )
     reclaimed_dispatches = set(abandoned.values_list("dispatch_id", flat=True).distinct()[:SWEEP_LIMIT])
     # The owner writes only under its claim (status and claimed_at), so once this UPDATE
     # commits, a worker that was merely slow cannot send these any more.
-    report.reclaimed = abandoned.update(status=Status.PENDING, claimed_at=None, next_attempt_at=now)
+    report.reclaimed = abandoned.update(status=Status.PENDING, claimed_at=None, claimed_by="", next_attempt_at=now)
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - HEARTBEAT_KEPT).delete()
     report.unexpanded = list(
         Dispatch.objects.filter(expanded_at__isnull=True, created_at__lte=now - grace)
         .filter(models.Q(hold_until__isnull=True) | models.Q(hold_until__lte=now - grace))

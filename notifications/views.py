@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from participants.permissions import is_secretariat
 
-from . import digests, selectors, services
+from . import digests, selectors, services, tasks
 from .emails import read_unsubscribe_token
 from .forms import PreferencesForm
 from .models import DIGEST_CATEGORY, Category, Dispatch
@@ -32,7 +32,8 @@ def _require_secretariat(request) -> None:
 def dispatch_list(request):
     _require_secretariat(request)
     page = Paginator(selectors.dispatch_page(), DISPATCH_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "notifications/dispatch_list.html", {"page": page})
+    worker = selectors.worker_state(in_process=bool(tasks.sweep_outbox.app.conf.task_always_eager))
+    return render(request, "notifications/dispatch_list.html", {"page": page, "worker": worker})
 
 
 @login_required

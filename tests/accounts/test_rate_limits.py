@@ -103,3 +103,118 @@ def test_password_reset_answers_the_same_whether_or_not_the_address_has_an_accou
     assert sorted(message.to[0] for message in mail.outbox) == sorted([person.email, "nobody-here@example.org"])
     done = client.get("/accounts/password/reset/done/")
     assert done.status_code == 200
+
+
+# -- limits that stop guessing, not colleagues ------------------------------------------
+
+SHARED_ADDRESS = "203.0.113.80"  # a ministry's NAT, the venue's Wi-Fi
+
+
+def test_a_hundred_people_signing_in_from_one_address_within_a_minute_all_get_in(settings):
+    import time_machine
+    from django.test import Client
+    from django.utils import timezone
+
+    people = [confirm_email(UserFactory(role="industry")) for _ in range(100)]
+    with time_machine.travel(timezone.now(), tick=False):  # all within the same second
+        for number, person in enumerate(people):
+            browser = Client()
+            if number % 5 == 0:  # one in five mistypes first: 20 failures from the address
+                assert MISMATCH in sign_in(browser, person.email, "mistyped", address=SHARED_ADDRESS).content.decode()
+            response = sign_in(browser, person.email, PASSWORD, address=SHARED_ADDRESS)
+            assert response.status_code == 302, (number, response.content.decode()[:300])
+            assert browser.session["_auth_user_id"] == str(person.pk)
+
+
+def test_eleven_wrong_passwords_for_one_account_within_a_minute_are_refused_whatever_the_addresses(settings):
+    from django.test import Client
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    person = confirm_email(UserFactory(role="industry"))
+    answers = []
+    for attempt in range(11):
+        response = Client().post(
+            "/accounts/login/", {"login": person.email, "password": f"guess-{attempt}"},
+            REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=f"198.51.100.{attempt + 1}", HTTP_ACCEPT_LANGUAGE="en",
+        )
+        answers.append(TOO_MANY in response.content.decode())
+    assert answers == [False] * 5 + [True] * 6
+
+
+def test_right_passwords_do_not_count_against_the_shared_address(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "3/m"
+    person = confirm_email(UserFactory(role="industry"))
+    for _ in range(10):
+        assert sign_in(Client(), person.email, PASSWORD, address=SHARED_ADDRESS).status_code == 302
+    # Three failures are still allowed from the address: the right ones counted nothing.
+    strangers = [confirm_email(UserFactory(role="industry")) for _ in range(3)]
+    for stranger in strangers:
+        assert MISMATCH in sign_in(Client(), stranger.email, "wrong", address=SHARED_ADDRESS).content.decode()
+
+
+def test_guessing_at_many_accounts_from_one_address_is_stopped_at_the_address_limit(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "60/m"
+    targets = [confirm_email(UserFactory(role="industry")) for _ in range(61)]
+    answers = [TOO_MANY in sign_in(Client(), target.email, "Summer2026!", address="198.51.100.200").content.decode()
+               for target in targets]
+    assert answers == [False] * 60 + [True]
+    # Another address is not affected.
+    assert sign_in(Client(), targets[0].email, PASSWORD, address="198.51.100.201").status_code == 302
+
+
+def test_the_sixth_wrong_authenticator_code_for_one_account_within_a_minute_is_refused_whatever_the_addresses(
+        client):
+    from tests.factories import totp_code, totp_secret_of
+
+    official = confirm_email(UserFactory(role="official"))
+    right = totp_code(totp_secret_of(official))
+    wrong = "123456" if right != "123456" else "654321"
+    assert sign_in(client, official.email, PASSWORD).status_code == 302
+    answers = []
+    for attempt in range(6):
+        response = client.post("/accounts/2fa/authenticate/", {"code": wrong},
+                               REMOTE_ADDR=f"198.51.100.{attempt + 1}", HTTP_ACCEPT_LANGUAGE="en")
+        answers.append(TOO_MANY in response.content.decode())
+    assert answers == [False] * 5 + [True]
+    refused = client.post("/accounts/2fa/authenticate/", {"code": right}, REMOTE_ADDR="198.51.100.50")
+    assert "_auth_user_id" not in client.session, refused.status_code
+
+
+def test_a_colleague_who_signed_in_from_this_browser_before_is_not_refused_for_the_addresses_failures(settings):
+    from django.test import Client
+
+    settings.PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = "3/m"
+    colleague, newcomer = confirm_email(UserFactory(role="industry")), confirm_email(UserFactory(role="industry"))
+    browser = Client()
+    assert sign_in(browser, colleague.email, PASSWORD, address=SHARED_ADDRESS).status_code == 302
+    browser.post("/accounts/logout/", REMOTE_ADDR=SHARED_ADDRESS)
+    for target in [confirm_email(UserFactory(role="industry")) for _ in range(3)]:
+        sign_in(Client(), target.email, "guess", address=SHARED_ADDRESS)  # someone at the address guesses
+
+    # The colleague's browser signed in to that account before: the address's count does not apply.
+    again = sign_in(browser, colleague.email.upper(), PASSWORD, address=SHARED_ADDRESS)
+    assert again.status_code == 302 and browser.session["_auth_user_id"] == str(colleague.pk)
+    # A browser that never signed in to the account waits, as the guesser does.
+    assert TOO_MANY in sign_in(Client(), newcomer.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+    # The cookie vouches only for the account it names, and cannot be made up.
+    browser.post("/accounts/logout/", REMOTE_ADDR=SHARED_ADDRESS)
+    assert TOO_MANY in sign_in(browser, newcomer.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+    forged = Client()
+    forged.cookies["portal_known_sign_in"] = "not-a-signed-value"
+    assert TOO_MANY in sign_in(forged, colleague.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
+
+
+def test_the_per_account_limit_holds_even_from_a_browser_that_signed_in_before(settings):
+    from django.test import Client
+
+    person = confirm_email(UserFactory(role="industry"))
+    browser = Client()
+    assert sign_in(browser, person.email, PASSWORD).status_code == 302
+    browser.post("/accounts/logout/")
+    for attempt in range(5):
+        sign_in(browser, person.email, f"wrong-{attempt}")
+    assert TOO_MANY in sign_in(browser, person.email, "wrong-again").content.decode()

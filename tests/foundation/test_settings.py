@@ -77,3 +77,19 @@ def test_calendar_uids_and_message_ids_take_the_host_of_the_portal_unless_told_o
                       PORTAL_UID_DOMAIN="calendar.dicas.example", PORTAL_MAIL_DOMAIN="mail.dicas.example")
     assert by_default.stdout.split() == ["portal.dicas.example", "portal.dicas.example"], by_default.stderr
     assert told.stdout.split() == ["calendar.dicas.example", "mail.dicas.example"], told.stderr
+
+
+def test_a_trusted_proxy_that_is_not_an_address_fails_at_start_up_naming_it():
+    result = run_django(["check"], TRUSTED_PROXIES="127.0.0.1, proxy.example")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.example' is not an IP address or network" in result.stderr
+
+
+def test_the_worker_uses_the_redis_transport_that_survives_a_broker_restart():
+    result = run_django(
+        ["shell", "--verbosity", "0", "-c",
+         "from dicas_portal.celery import app; print(app.connection_for_write().transport_cls)"],
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "dicas_portal.broker:Transport"

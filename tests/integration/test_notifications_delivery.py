@@ -11,11 +11,12 @@ lease settings so that it finishes in seconds.
 import logging
 import time
 import zoneinfo
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils import timezone
 
 from forums.models import Meeting
 from notifications import tasks
@@ -276,3 +277,49 @@ def test_a_mailbox_refused_with_550_is_marked_failed_with_the_reason(cast, sink,
     assert failed.recipient.email == addresses[3] and failed.attempts == 1
     assert failed.last_error == f"550 5.1.1 <{addresses[3]}>: Recipient address rejected"
     assert sink.per_recipient() == {address: 1 for address in addresses if address != addresses[3]}
+
+
+def test_a_killed_workers_claimed_batch_is_taken_back_within_two_sweeps_without_waiting_for_the_lease(
+        cast, sink, worker_for, clean_broker):
+    """The production lease (10 minutes) stays: only the dead worker's stopped heartbeat can
+    bring its batch back this soon. The replacement worker starts under the same node name,
+    as systemd restarts it, and must not vouch for the dead one's claim."""
+    from notifications.models import WorkerHeartbeat
+
+    group = WorkingGroupFactory()
+    addresses = many_members(group, 300)
+    meeting = group_meeting(group)
+    sink.hold_after(100)
+    worker = worker_for(sink, broker_url=clean_broker, NOTIFICATIONS_BATCH_SIZE="40",
+                        NOTIFICATIONS_SENDING_LEASE_SECONDS="600",
+                        NOTIFICATIONS_WORKER_HEARTBEAT_SECONDS="0.2", NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS="2")
+    worker.same_name = True
+
+    dispatch = publish_minutes(meeting)
+    worker.start()
+
+    assert wait_for(sink.holding.is_set, timeout=60), worker.logs()
+    claimed = Delivery.objects.filter(dispatch=dispatch, status=Status.SENDING)
+    holders = set(claimed.values_list("claimed_by", flat=True))
+    assert len(holders) == 1 and "" not in holders, holders
+    [dead] = holders
+    worker.kill()
+    sink.release()
+    assert sink.count() == 100
+
+    worker.start()
+
+    def dead_worker_silent() -> bool:
+        heartbeat = WorkerHeartbeat.objects.get(hostname=dead)
+        return (timezone.now() - heartbeat.seen_at).total_seconds() > 2.5 and not claimed.filter(
+            claimed_at__gt=timezone.now() - timedelta(seconds=2.5)).exists()
+
+    assert wait_for(dead_worker_silent, timeout=30)
+    for sweep in range(2):
+        tasks.sweep_outbox.delay()
+        if wait_for(all_sent(dispatch, 300), timeout=30):
+            break
+    assert all_sent(dispatch, 300)(), f"not sent within two sweeps:\n{worker.logs()}"
+    time.sleep(0.5)
+    assert sink.per_recipient() == {address: 1 for address in addresses}
+    assert sink.count() == 300

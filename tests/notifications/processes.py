@@ -6,6 +6,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,23 +20,31 @@ READY_TIMEOUT = 60
 
 
 class WorkerProcess:
-    """One `celery worker` (solo pool: the process that does the work is the one we kill)."""
+    """One `celery worker`. The solo pool by default: the process that does the work is the
+    one we kill. `pool="prefork"` runs as production does (tasks in child processes)."""
 
-    def __init__(self, *, environment: dict[str, str], log: Path, name: str = "notifications"):
+    def __init__(self, *, environment: dict[str, str], log: Path, name: str = "notifications",
+                 pool: str = "solo", concurrency: int = 1, same_name: bool = False):
         self.environment = {**os.environ, "CELERY_TASK_ALWAYS_EAGER": "false", "CONN_MAX_AGE": "0", **environment}
         self.log = log
         self.name = name
+        self.pool = pool
+        self.concurrency = concurrency
+        # A supervisor restarts a worker under the same node name (systemd does).
+        self.same_name = same_name
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
     def start(self) -> "WorkerProcess":
         self.starts += 1
         log = self.log.with_suffix(f".{self.starts}.log")
+        node = f"{self.name}-{os.getpid()}" if self.same_name else f"{self.name}-{os.getpid()}-{self.starts}"
         with open(log, "w") as log_file:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "celery", "-A", "dicas_portal", "worker", "--pool=solo",
+                [sys.executable, "-m", "celery", "-A", "dicas_portal", "worker", f"--pool={self.pool}",
+                 f"--concurrency={self.concurrency}",
                  "--without-gossip", "--without-mingle", "--without-heartbeat", "--loglevel=INFO",
-                 f"--hostname={self.name}-{os.getpid()}-{self.starts}@%h"],
+                 f"--hostname={node}@%h"],
                 cwd=PROJECT, env=self.environment, stdout=log_file, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + READY_TIMEOUT
@@ -64,6 +73,37 @@ class WorkerProcess:
 
     def logs(self) -> str:
         return "\n".join(path.read_text() for path in sorted(self.log.parent.glob(f"{self.log.stem}.*.log")))
+
+
+class Supervisor:
+    """What systemd's Restart=always does for deploy/dicas-worker.service: starts the worker
+    again whenever it exits, until stopped. `restarts` counts the times it had to."""
+
+    def __init__(self, worker: WorkerProcess, *, check_every: float = 0.2):
+        self.worker = worker
+        self.check_every = check_every
+        self.restarts = 0
+        self.exit_codes: list[int] = []
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def start(self) -> "Supervisor":
+        self.worker.start()
+        self._thread.start()
+        return self
+
+    def _watch(self) -> None:
+        while not self._stopping.wait(self.check_every):
+            process = self.worker.process
+            if process is not None and process.poll() is not None and not self._stopping.is_set():
+                self.exit_codes.append(process.returncode)
+                self.restarts += 1
+                self.worker.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        self._thread.join(timeout=5)
+        self.worker.stop()
 
 
 class RedisServer:

@@ -141,3 +141,70 @@ def test_a_dispatch_with_a_key_is_recorded_at_most_once(group_meeting):
     with pytest.raises(IntegrityError), transaction.atomic():
         record_dispatch(event=Event.MEETING_REMINDER, target=group_meeting, audience=Audience.MEETING_ATTENDEES,
                         key="reminder-1")
+
+
+@pytest.fixture
+def claimed_by_worker(cast, group_meeting, monkeypatch):
+    """A delivery claimed by the worker `celery@portal-1/4242-a1b2c3`, which beat just before."""
+    from notifications import heartbeat
+
+    monkeypatch.setattr(heartbeat, "_worker_name", "celery@portal-1/4242-a1b2c3")
+    services.record_worker_heartbeat(hostname=heartbeat.current_worker())
+    dispatch = record_dispatch(event=Event.AGENDA_PUBLISHED, target=group_meeting, audience=Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    services.claim_batch(dispatch_id=dispatch.pk, size=10)
+    return dispatch
+
+
+def test_a_claim_names_the_worker_holding_it(claimed_by_worker):
+    delivery = Delivery.objects.get(dispatch=claimed_by_worker)
+    assert delivery.status == Status.SENDING and delivery.claimed_by == "celery@portal-1/4242-a1b2c3"
+
+
+def test_a_dead_workers_claim_is_taken_back_once_its_heartbeat_stopped_without_waiting_for_the_lease(
+        claimed_by_worker, settings):
+    settings.NOTIFICATIONS_SENDING_LEASE_SECONDS = 600
+    settings.NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS = 30
+
+    assert sweep_outbox(now=timezone.now() + timedelta(seconds=20)).reclaimed == 0
+    report = sweep_outbox(now=timezone.now() + timedelta(seconds=31))
+
+    assert report.reclaimed == 1 and report.unsent == [claimed_by_worker.pk]
+    delivery = Delivery.objects.get(dispatch=claimed_by_worker)
+    assert (delivery.status, delivery.claimed_at, delivery.claimed_by) == (Status.PENDING, None, "")
+
+
+def test_a_slow_worker_that_still_beats_keeps_its_claim_until_the_lease_runs_out(claimed_by_worker, settings):
+    settings.NOTIFICATIONS_SENDING_LEASE_SECONDS = 600
+    settings.NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS = 30
+    later = timezone.now() + timedelta(seconds=300)
+    services.record_worker_heartbeat(hostname="celery@portal-1/4242-a1b2c3")
+    from notifications.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.update(seen_at=later - timedelta(seconds=5))  # it beat 5 s before the sweep
+
+    assert sweep_outbox(now=later).reclaimed == 0
+    assert Delivery.objects.get(dispatch=claimed_by_worker).status == Status.SENDING
+    WorkerHeartbeat.objects.update(seen_at=later + timedelta(seconds=300))
+    assert sweep_outbox(now=later + timedelta(seconds=301)).reclaimed == 1  # the lease, for a stuck worker
+
+
+def test_a_worker_restarted_under_the_same_node_name_does_not_vouch_for_the_dead_ones_claim(
+        claimed_by_worker, settings):
+    settings.NOTIFICATIONS_WORKER_DEAD_AFTER_SECONDS = 30
+    later = timezone.now() + timedelta(seconds=40)
+    from notifications.models import WorkerHeartbeat
+
+    WorkerHeartbeat.objects.create(hostname="celery@portal-1/4300-d4e5f6", seen_at=later)
+
+    assert sweep_outbox(now=later).reclaimed == 1
+
+
+def test_the_sweep_forgets_heartbeats_a_day_old(settings):
+    from notifications.models import WorkerHeartbeat
+
+    services.record_worker_heartbeat(hostname="celery@portal-1/1-000000")
+    sweep_outbox(now=timezone.now() + timedelta(hours=23))
+    assert WorkerHeartbeat.objects.exists()
+    sweep_outbox(now=timezone.now() + timedelta(hours=25))
+    assert not WorkerHeartbeat.objects.exists()

@@ -185,3 +185,46 @@ def test_settings_page_saves_the_choices(client, cast):
 
 def test_settings_page_needs_a_sign_in(client):
     assert client.get(reverse("notifications:preferences")).status_code == 302
+
+
+@pytest.fixture
+def with_a_broker():
+    """The portal as in production: tasks go to a worker, whose heartbeat the page reads."""
+    from dicas_portal.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False
+    yield
+    celery_app.conf.task_always_eager = True
+
+
+def test_the_outbox_says_when_no_worker_ever_reported(client, cast, with_a_broker):
+    client.force_login(cast.secretariat)
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No notification worker has reported yet: notices are recorded but not sent" in html
+
+
+def test_the_outbox_says_when_the_worker_stopped_reporting(client, cast, with_a_broker, settings):
+    from datetime import timedelta
+
+    from notifications.models import WorkerHeartbeat
+
+    settings.HEALTH_WORKER_MAX_AGE_SECONDS = 120
+    WorkerHeartbeat.objects.create(hostname="celery@portal-1/1-000000",
+                                   seen_at=timezone.now() - timedelta(seconds=300))
+    client.force_login(cast.secretariat)
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No notification worker is running: the last one reported at" in html
+
+    WorkerHeartbeat.objects.update(seen_at=timezone.now() - timedelta(seconds=3))
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No notification worker" not in html
+    assert "The notification worker last reported 3 seconds ago." in html
+
+
+def test_the_outbox_worker_warning_is_in_japanese(client, cast, with_a_broker):
+    from participants.models import Profile
+
+    Profile.objects.filter(user=cast.secretariat).update(preferred_language="ja")
+    client.force_login(cast.secretariat)
+    html = client.get(LIST, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "通知ワーカーからの報告がまだありません" in html
