@@ -207,6 +207,9 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_ADAPTER = "participants.adapters.PortalAccountAdapter"
 # Sign up, confirm the address, fill in the profile: one sitting, no second sign-in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+# The account e-mails carry the portal's name in their subjects (the adapter's
+# format_email_subject), never allauth's default of the host and port they were asked from.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 LOGIN_REDIRECT_URL = "forums:home"
 # allauth's rate limits (counted in the cache, per client address as
 # dicas_portal/client_address.py finds it): the 6th wrong password, or authenticator code,

@@ -2,6 +2,7 @@ import calendar
 from datetime import date, datetime, time, timedelta
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -28,6 +29,18 @@ from .services.papers import content_type_for
 HOME_UPCOMING_COUNT = 6
 SCHEDULE_PAGE_SIZE = 20
 BAD_REQUEST = 400
+
+
+def not_found_or_sign_in(request):
+    """The answer for a meeting page the viewer may not see, the same as for one that
+    does not exist (its existence must not leak). A signed-out visitor, who typically
+    followed a link from an e-mail, is asked to sign in and then brought back here; whoever
+    is signed in and still may not see it gets the 404 page."""
+    if not request.user.is_authenticated:
+        messages.info(request, _("Sign in to continue. If your account may see the page you asked for, "
+                                 "you will be brought back to it."))
+        return redirect_to_login(request.get_full_path())
+    raise Http404
 
 
 @require_GET
@@ -148,7 +161,7 @@ def meeting_detail(request, pk: int):
     meeting = page_cache.cached_row(request, "meeting", pk, lambda: selectors.meeting_row(pk))
     # A meeting the viewer may not see answers as if it did not exist.
     if meeting is None or not can_view_meeting(request.user, meeting, group_ids=page_cache.group_ids_of(request)):
-        raise Http404
+        return not_found_or_sign_in(request)
 
     def render_main():
         # Agenda (the builder for the secretariat, the last published version for the others),
@@ -238,6 +251,7 @@ def _registered_meeting_ids(request) -> frozenset[int] | None:
 def download_paper(request, pk: int):
     document = get_object_or_404(Document.objects.select_related("meeting"), pk=pk)
     if not can_download_document(request.user, document):
+        # Not a page to come back to but a file: the 404 page offers visitors to sign in.
         raise Http404
     if document.marking != Document.Marking.PUBLIC:
         # Who took a marked paper, and when, must be answerable later.

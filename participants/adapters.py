@@ -9,13 +9,16 @@ from datetime import timedelta
 from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from dicas_portal.client_address import client_ip
 
@@ -99,6 +102,31 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                           config=_address_failure_limits())
         super().authentication_failed(request, **credentials)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict[str, Any]) -> None:
+        """allauth's e-mails (address confirmation, password reset, sign-up with a known
+        address…) in the portal's own templates (templates/account/email/), in the language
+        and time zone of the account the address belongs to, else of the page that asked."""
+        profile = _profile_with_address(email)
+        language = translation.get_language() or settings.LANGUAGE_CODE
+        zone = timezone.get_current_timezone_name()
+        if profile is not None:
+            language = profile.preferred_language or language
+            zone = profile.time_zone if is_valid_time_zone(profile.time_zone) else zone
+        if language not in dict(settings.LANGUAGES):
+            language = settings.LANGUAGE_CODE
+        request = allauth_context.request
+        with translation.override(language), timezone.override(zone):
+            super().send_mail(template_prefix, email, {
+                **context,
+                "recipient_name": profile.display_name if profile is not None and profile.full_name else "",
+                # The portal as it was reached: the links in the mail lead back to the same place.
+                "portal_url": request.build_absolute_uri("/") if request is not None else settings.PORTAL_BASE_URL,
+            })
+
+    def format_email_subject(self, subject: str) -> str:
+        # The portal's name, never allauth's "[host:port]" (ACCOUNT_EMAIL_SUBJECT_PREFIX is "").
+        return _("DICAS Portal: %(subject)s") % {"subject": subject}
+
     def save_user(self, request: HttpRequest, user, form, commit: bool = True):
         """The account, and its profile with the industry role: other roles are given by the
         secretariat, never by signing up. Language and zone start as the visitor's own."""
@@ -130,3 +158,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         if needs_profile_step(request.user):
             return profile_step_url()
         return super().get_login_redirect_url(request)
+
+
+def _profile_with_address(email: str) -> Profile | None:
+    user = (get_user_model().objects.filter(email__iexact=email).select_related("profile")
+            .order_by("-last_login").first())
+    return getattr(user, "profile", None) if user is not None else None

@@ -1,4 +1,4 @@
-from .permissions import is_secretariat
+from .permissions import account_kind, is_secretariat
 from .timezones import COMMON_TIME_ZONES
 
 
@@ -11,5 +11,7 @@ def viewer(request) -> dict:
     return {
         "viewer_time_zone": zone,
         "viewer_is_secretariat": bool(user and is_secretariat(user)),
+        # The header's menus (base.html), and the key its frame is kept under.
+        "viewer_account_kind": account_kind(user),
         "time_zone_choices": choices,
     }

@@ -34,6 +34,22 @@ def is_cochair(user) -> bool:
     return role_of(user) == Role.COCHAIR
 
 
+def can_open_admin(user) -> bool:
+    """Django's admin is the administrators' (superusers made on the server): the
+    secretariat does its work on the portal's own pages and is never sent there."""
+    return bool(user is not None and user.is_authenticated and user.is_superuser)
+
+
+def account_kind(user) -> str:
+    """What the page frame differs by (base.html's header): "anonymous", "member" (any
+    signed-in person without the secretariat's pages), "secretariat" or "administrator"."""
+    if user is None or not user.is_authenticated:
+        return "anonymous"
+    if can_open_admin(user):
+        return "administrator"
+    return "secretariat" if is_secretariat(user) else "member"
+
+
 def sees_every_meeting(user) -> bool:
     """The secretariat and the co-chairs see every meeting, drafts aside."""
     return role_of(user) in STAFF_ROLES | {Role.COCHAIR}

@@ -7,7 +7,8 @@ order of ROLES, are one of: 200, 400, 403, 404, 405, "login" (302 to the sign-in
 "302" (302 elsewhere: done, or back to the page with the reason) or "301".
 
 Reading the table: a meeting, paper or minutes someone may not see answers 404 (its
-existence must not leak); a page they may see but an action they may not take answers
+existence must not leak), and a meeting page asks a visitor to sign in whether it exists
+or not (the 404 page offers visitors to sign in too); a page they may see but an action they may not take answers
 403; a page for signed-in people sends visitors to sign in; a wrong method answers 405.
 POSTs carry no data: what matters here is who gets through, not what the form does with
 garbage (tests/security/test_fuzz_*.py does that).
@@ -136,12 +137,15 @@ MATRIX: dict[str, list[Case]] = {
         case("no such month", lambda w: "/meetings/calendar/2030/13/", get=every("400"), post=every("405")),
     ],
     "meetings/<int:pk>/": [
+        # Visitors are asked to sign in (and brought back) for a meeting they may not see and
+        # for one that does not exist alike: a link from an e-mail works once they have.
         case("public", lambda w: f"/meetings/{w.public.pk}/", get=every("200"), post=every("405")),
-        case("participants", lambda w: f"/meetings/{w.participants.pk}/", get="404 200 200 200 200 200",
+        case("participants", lambda w: f"/meetings/{w.participants.pk}/", get="login 200 200 200 200 200",
              post=every("405")),
-        case("group members", lambda w: f"/meetings/{w.group.pk}/", get="404 404 404 200 200 200", post=every("405")),
-        case("draft", lambda w: f"/meetings/{w.draft.pk}/", get="404 404 404 404 404 200", post=every("405")),
-        case("none", lambda w: "/meetings/999999/", get=every("404"), post=every("405")),
+        case("group members", lambda w: f"/meetings/{w.group.pk}/", get="login 404 404 200 200 200",
+             post=every("405")),
+        case("draft", lambda w: f"/meetings/{w.draft.pk}/", get="login 404 404 404 404 200", post=every("405")),
+        case("none", lambda w: "/meetings/999999/", get="login 404 404 404 404 404", post=every("405")),
     ],
     # -- forums: the secretariat runs its meetings (meeting_views.py) ----------------------------
     "meetings/new/": [
