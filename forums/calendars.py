@@ -211,7 +211,7 @@ SCAN_STEP = timedelta(days=1)
 
 def _observance(moment: datetime, zone: zoneinfo.ZoneInfo) -> tuple[timedelta, bool, str]:
     local = moment.astimezone(zone)
-    return local.utcoffset(), bool(local.dst()), local.tzname() or ""
+    return local.utcoffset(), local.dst() > timedelta(0), local.tzname() or ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -299,6 +299,11 @@ def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: in
     for year in range(first_year, last_year + 1):
         for moment, offset_from, (offset_to, daylight, name) in changes_in_year(zone_name, year):
             onset = (moment + offset_from).replace(tzinfo=None)
+            # DAYLIGHT for the change that puts clocks forward, whatever the zone data calls
+            # it: Dublin's and Casablanca's call their winter time the daylight-saving one
+            # (negative DST), and dateutil (icalendar, vobject) misreads it written that way.
+            if offset_to != offset_from:
+                daylight = offset_to > offset_from
             kinds.setdefault((offset_from, offset_to, daylight, name), []).append((moment, onset))
 
     components = []

