@@ -6,6 +6,7 @@ only when SEQUENCE grows, so the UID never changes and `services.update_meeting`
 raises `Meeting.sequence` whenever something shown here changes.
 """
 
+import calendar as calendar_module
 import functools
 import hashlib
 import zoneinfo
@@ -210,7 +211,7 @@ SCAN_STEP = timedelta(days=1)
 
 def _observance(moment: datetime, zone: zoneinfo.ZoneInfo) -> tuple[timedelta, bool, str]:
     local = moment.astimezone(zone)
-    return local.utcoffset(), bool(local.dst()), local.tzname() or ""
+    return local.utcoffset(), local.dst() > timedelta(0), local.tzname() or ""
 
 
 @functools.lru_cache(maxsize=4096)
@@ -242,17 +243,45 @@ def changes_in_year(zone_name: str, year: int) -> tuple[tuple[datetime, timedelt
     return tuple(changes)
 
 
+WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
+
+
+def yearly_rule(onsets: list[datetime]) -> dict | None:
+    """The RRULE that gives exactly these onsets, one a year, when they follow a rule such as
+    "the second Sunday of March at 02:00" or "the last Sunday of October"; None otherwise."""
+    if len(onsets) < 2:
+        return None
+    first = onsets[0]
+    if [onset.year for onset in onsets] != list(range(first.year, first.year + len(onsets))):
+        return None
+    if any((onset.month, onset.weekday(), onset.time()) != (first.month, first.weekday(), first.time())
+           for onset in onsets):
+        return None
+    positions = {(onset.day - 1) // 7 + 1 for onset in onsets}
+    # "The last Sunday" before "the fourth": a few years of a last-Sunday rule may all fall
+    # on fourth Sundays, and the rule must hold after them too.
+    if all(onset.day + 7 > calendar_module.monthrange(onset.year, onset.month)[1] for onset in onsets):
+        position = -1
+    elif len(positions) == 1 and positions != {5}:
+        position = positions.pop()
+    else:
+        return None
+    return {"FREQ": "YEARLY", "BYMONTH": first.month, "BYDAY": f"{position}{WEEKDAYS[first.weekday()]}"}
+
+
 def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: int, last_year: int) -> Timezone:
     """The VTIMEZONE of `zone` from the start of `first_year` to the end of `last_year`,
     worked out from the system's zone data, written so that every calendar program we know
     reads it alike (tests/calendar_clients.py reads it with icalendar, vobject and ical.js).
 
-    One observance per kind of change (to daylight saving, back to standard time), each
-    change on an RDATE line of its own: ical.js reads only the first date of an RDATE that
-    lists several, and a meeting after it came out an hour off. The first change is both
-    the observance's DTSTART and its first RDATE, since ical.js ignores the DTSTART of an
-    observance that has RDATEs. Each onset is in the local time before the change, as
-    RFC 5545 says (02:00 when New York springs forward, not 03:00).
+    One observance per kind of change (to daylight saving, back to standard time), its first
+    onset as DTSTART, in the local time before the change as RFC 5545 says (02:00 when New
+    York springs forward, not 03:00). A kind that follows a yearly rule is written as an
+    RRULE ("the second Sunday of March"), as Google Calendar and Outlook write theirs:
+    Outlook misreads VTIMEZONEs made of RDATEs. Any other (a zone whose rules changed
+    within the span) lists its changes one RDATE per line, the first one included: ical.js
+    reads only the first date of an RDATE listing several (a Washington meeting came out an
+    hour late), and ignores the DTSTART of an observance that has RDATEs.
     """
     start = datetime(first_year, 1, 1, tzinfo=zone).astimezone(UTC)
     timezone = Timezone()
@@ -266,22 +295,45 @@ def time_zone_definition(zone_name: str, zone: zoneinfo.ZoneInfo, first_year: in
         component.add("tzoffsetto", offset_to)
         return component
 
-    # What holds from the first moment the definition covers: calendars need an offset for it.
-    offset, daylight, name = _observance(start, zone)
-    opening = observance(offset, offset, daylight, name)
-    opening.add("dtstart", (start + offset).replace(tzinfo=None))
-    timezone.add_component(opening)
+    kinds: dict[tuple, list[tuple[datetime, datetime]]] = {}
+    for year in range(first_year, last_year + 1):
+        for moment, offset_from, (offset_to, daylight, name) in changes_in_year(zone_name, year):
+            onset = (moment + offset_from).replace(tzinfo=None)
+            # DAYLIGHT for the change that puts clocks forward, whatever the zone data calls
+            # it: Dublin's and Casablanca's call their winter time the daylight-saving one
+            # (negative DST), and dateutil (icalendar, vobject) misreads it written that way.
+            if offset_to != offset_from:
+                daylight = offset_to > offset_from
+            kinds.setdefault((offset_from, offset_to, daylight, name), []).append((moment, onset))
 
-    kinds: dict[tuple, object] = {}
-    changes = (change for year in range(first_year, last_year + 1) for change in changes_in_year(zone_name, year))
-    for moment, offset_from, (offset_to, daylight, name) in changes:
-        onset = (moment + offset_from).replace(tzinfo=None)
-        kind = (offset_from, offset_to, daylight, name)
-        if kind not in kinds:
-            kinds[kind] = observance(offset_from, offset_to, daylight, name)
-            kinds[kind].add("dtstart", onset)
-            timezone.add_component(kinds[kind])
-        kinds[kind].add("rdate", onset)
+    components = []
+    all_by_rule = bool(kinds)
+    for (offset_from, offset_to, daylight, name), occurrences in kinds.items():
+        component = observance(offset_from, offset_to, daylight, name)
+        onsets = [onset for _, onset in occurrences]
+        component.add("dtstart", onsets[0])
+        rule = yearly_rule(onsets)
+        if rule is not None:
+            if onsets[-1].year < last_year:  # the zone stopped making this change
+                rule["UNTIL"] = occurrences[-1][0]
+            component.add("rrule", rule)
+        elif len(onsets) > 1:
+            all_by_rule = False
+            for onset in onsets:
+                component.add("rdate", onset)
+        else:
+            all_by_rule = False
+        components.append(component)
+
+    if not all_by_rule:
+        # What holds from the first moment the definition covers. Not needed when every kind
+        # is a yearly rule: each has had its first onset before the first meeting, a year on.
+        offset, daylight, name = _observance(start, zone)
+        opening = observance(offset, offset, daylight, name)
+        opening.add("dtstart", (start + offset).replace(tzinfo=None))
+        timezone.add_component(opening)
+    for component in components:
+        timezone.add_component(component)
     return timezone
 
 

@@ -12,8 +12,9 @@ import pytest
 from django.urls import reverse
 
 from forums import services
-from forums.calendars import meeting_uid
+from forums.calendars import changes_in_year, meeting_uid, time_zone_component, venue_time
 from forums.models import Meeting
+from participants.timezones import COMMON_TIME_ZONES
 from tests.calendar_clients import assert_clients_agree
 from tests.factories import MeetingFactory, UserFactory
 
@@ -104,17 +105,45 @@ def test_every_client_reads_each_meetings_own_file_at_its_moments(client, meetin
         assert reading["method"] is None and reading["sequence"] == 0
 
 
-def test_one_rdate_per_line_and_onsets_in_the_local_time_before_the_change(client, meetings):
-    """ical.js reads only the first date of an RDATE listing several: the feed put the
-    Washington meetings after the first year an hour late. The onset of a change is the
-    local time before it (RFC 5545 3.8.2.4): 02:00 when Washington springs forward."""
+def test_yearly_changes_are_rrules_with_onsets_in_the_local_time_before_the_change(client, meetings):
+    """Outlook misreads VTIMEZONEs made of RDATEs; the portal writes Washington's and
+    Canberra's changes as yearly rules, each from its first onset in the local time before
+    the change (RFC 5545 3.8.2.4): 02:00 when Washington springs forward, not 03:00."""
     text = feed_text(client, UserFactory(role="official"))
 
-    assert not re.search(r"^RDATE[^:]*:[^\r\n]*,", text, re.MULTILINE)
     washington = text[text.index(f"TZID:{WASHINGTON}"):]
     washington = washington[:washington.index("END:VTIMEZONE")]
-    assert "RDATE:20310309T020000\r\n" in washington and "RDATE:20311102T020000\r\n" in washington
-    assert "RDATE:20400311T020000\r\n" in washington  # the span reaches past 2038
+    assert "DTSTART:20300310T020000\r\nRRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3\r\n" in washington
+    assert "DTSTART:20301103T020000\r\nRRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11\r\n" in washington
+    assert "RDATE" not in washington
+    canberra = text[text.index("TZID:Australia/Canberra"):]
+    assert "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=10\r\n" in canberra[:canberra.index("END:VTIMEZONE")]
+
+
+# Zones whose rules changed: São Paulo gave up daylight saving in 2019, Tehran's changes fall
+# on fixed dates (no weekday rule), London's on the last Sunday (the fourth in some years).
+CHANGED_RULES = [
+    ("America/Sao_Paulo", [(2018, 2, 10, 10), (2018, 2, 20, 10), (2018, 11, 10, 10), (2019, 2, 10, 10),
+                           (2019, 3, 1, 10), (2019, 12, 1, 10), (2020, 1, 15, 10)]),
+    ("Asia/Tehran", [(2021, 3, 21, 10), (2021, 3, 23, 10), (2021, 9, 21, 10), (2021, 9, 23, 10),
+                     (2022, 6, 1, 10), (2023, 6, 1, 10)]),
+    ("Europe/London", [(2030, 10, 26, 12), (2030, 10, 28, 12), (2032, 10, 30, 12), (2032, 11, 1, 12)]),
+]
+
+
+@pytest.mark.parametrize(("zone_name", "starts"), CHANGED_RULES, ids=[zone for zone, _ in CHANGED_RULES])
+def test_every_client_reads_meetings_in_zones_whose_rules_changed(client, zone_name, starts):
+    made = [
+        MeetingFactory(time_zone=zone_name, starts_at=at(zone_name, *start),
+                       ends_at=at(zone_name, *start) + timedelta(hours=1))
+        for start in starts
+    ]
+    feed = feed_text(client, UserFactory(role="official"))
+
+    assert_clients_agree(feed, held_in_database(made))
+    assert not re.search(r"^RDATE[^:]*:[^\r\n]*,", feed, re.MULTILINE), "an RDATE listing several dates"
+    for meeting in made:
+        assert_clients_agree(ics_text(client, meeting), held_in_database([meeting]))
 
 
 def test_a_time_the_fall_back_repeats_is_written_in_utc_and_the_others_in_the_venues_zone(client, meetings):
@@ -155,3 +184,39 @@ def test_the_feed_rebuilt_from_its_kept_pieces_after_a_reschedule_still_reads_ri
         [moved] = [event for event in events if event["uid"] == uid_before]
         assert moved["sequence"] > 0 and moved["dtstart"] == summer_start
 
+
+
+# The forum's zones, and the ones whose zone data is hardest to write: negative daylight
+# saving (Dublin, Casablanca's Ramadan changes), half-hour and 45-minute offsets and
+# changes (Lord Howe, Chatham), a two-hour change (Troll), rules that changed (São Paulo).
+HARD_ZONES = [
+    *COMMON_TIME_ZONES, "Australia/Canberra", "Europe/Dublin", "Africa/Casablanca", "Australia/Lord_Howe",
+    "Pacific/Chatham", "Antarctica/Troll", "America/Sao_Paulo", "America/Santiago", "Asia/Tehran", "Asia/Gaza",
+]
+
+
+def test_every_client_reads_each_zones_vtimezone_as_the_system_zone_data_says_around_every_change():
+    """A moment an hour and a second before each change of 2026-2035, at it and an hour
+    after, written as the venue's wall clock (or in UTC when the clocks repeat it), comes
+    back as the same moment from every client. 599 zones pass the same check; these are
+    the ones that stand for the rest."""
+    timezones, events, expected = [], [], {}
+    for zone_name in HARD_ZONES:
+        zone = zoneinfo.ZoneInfo(zone_name)
+        timezones.append(time_zone_component(zone_name, 2025, 2035).decode())
+        moments = [datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=137 * number) for number in range(27)]
+        for year in range(2026, 2036):
+            for moment, _, _ in changes_in_year(zone_name, year):
+                moments += [moment - timedelta(hours=1), moment - timedelta(seconds=1), moment,
+                            moment + timedelta(hours=1)]
+        for number, moment in enumerate(moments):
+            uid = f"{number}-{zone_name}"
+            written = venue_time(moment, zone)
+            value = f"{written:%Y%m%dT%H%M%SZ}" if written.tzinfo is UTC else f"{written:%Y%m%dT%H%M%S}"
+            tzid = "" if written.tzinfo is UTC else f";TZID={zone_name}"
+            events.append(f"BEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:20260101T000000Z\r\nDTSTART{tzid}:{value}\r\n"
+                          f"DTEND{tzid}:{value}\r\nEND:VEVENT\r\n")
+            expected[uid] = (moment, moment)
+    text = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n" + "".join(timezones + events) + "END:VCALENDAR\r\n"
+
+    assert_clients_agree(text, expected)
