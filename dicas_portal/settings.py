@@ -6,6 +6,7 @@ the variables that have no safe default must be given (start-up names the missin
 """
 
 import ipaddress
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -230,6 +231,12 @@ ACCOUNT_RATE_LIMITS = {
 # once an address reaches one of these, its sign-ins are refused until the window passes.
 # Generous, as many colleagues share an address; guessing at many accounts is stopped.
 PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = env.str("PORTAL_SIGN_IN_FAILURES_PER_ADDRESS", default="60/m,600/h")
+if not re.fullmatch(r"\s*\d+/\d*[smhd]\s*(,\s*\d+/\d*[smhd]\s*)*", PORTAL_SIGN_IN_FAILURES_PER_ADDRESS):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"PORTAL_SIGN_IN_FAILURES_PER_ADDRESS must be rates such as 60/m,600/h, not {PORTAL_SIGN_IN_FAILURES_PER_ADDRESS!r}"
+    )
 # Multi-factor sign-in: an authenticator app (TOTP) and recovery codes. Required for
 # officials, co-chairs and the secretariat (participants/mfa.py), optional for industry.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

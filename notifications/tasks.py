@@ -47,7 +47,7 @@ def send_deliveries(dispatch_id: int) -> None:
 
 @shared_task(name="notifications.sweep_outbox")
 def sweep_outbox() -> None:
-    """Every minute (beat): queues what a dead worker or an unreachable broker left behind."""
+    """Every 30 seconds (beat): queues what a dead worker or an unreachable broker left behind."""
     report = services.sweep_outbox()
     for dispatch_id in report.unexpanded:
         expand_dispatch.delay(dispatch_id)

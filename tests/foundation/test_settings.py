@@ -93,3 +93,10 @@ def test_the_worker_uses_the_redis_transport_that_survives_a_broker_restart():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "dicas_portal.broker:Transport"
+
+
+def test_a_sign_in_failure_limit_that_is_not_a_rate_fails_at_start_up_naming_it():
+    result = run_django(["check"], PORTAL_SIGN_IN_FAILURES_PER_ADDRESS="sixty a minute")
+    assert result.returncode != 0
+    assert "PORTAL_SIGN_IN_FAILURES_PER_ADDRESS" in result.stderr
+    assert run_django(["check"], PORTAL_SIGN_IN_FAILURES_PER_ADDRESS="100/m, 1000/h").returncode == 0

@@ -107,7 +107,7 @@ def all_sent(dispatch: Dispatch, count: int):
 
 
 def swept_until_all_sent(dispatch: Dispatch, count: int):
-    """Beat runs the sweep every minute; here the test does, until the work left behind
+    """Beat runs the sweep every 30 seconds; here the test does, until the work left behind
     (a dead worker's claim once its lease has run out, an unexpanded dispatch) is sent."""
 
     def swept_and_done() -> bool:
