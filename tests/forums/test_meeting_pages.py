@@ -72,7 +72,19 @@ def form_data(**overrides) -> dict:
         "seats_per_organization": "2",
     }
     data.update(overrides)
-    return {name: value for name, value in data.items() if value is not None}
+    return split_times({name: value for name, value in data.items() if value is not None})
+
+
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def split_times(data: dict) -> dict:
+    """The form's date and 24-hour time inputs from "YYYY-MM-DDTHH:MM"."""
+    for name in TIME_FIELDS:
+        if name in data:
+            day, _, clock = data.pop(name).partition("T")
+            data[f"{name}_0"], data[f"{name}_1"] = day, clock
+    return data
 
 
 def invitation_of(message) -> Calendar:
@@ -162,11 +174,26 @@ def test_a_time_the_clocks_show_twice_is_asked_about_never_guessed(secretariat_c
     assert Meeting.objects.get().starts_at == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
 
 
+def test_a_date_without_a_time_or_a_12_hour_time_is_refused_with_the_reason(secretariat_client):
+    ForumFactory()
+    data = form_data(preview="1")
+    data["starts_at_1"] = ""
+    response = secretariat_client.post("/meetings/new/", data)
+    assert response.status_code == 400
+    assert "Enter both a date and a time." in response.content.decode()
+    data["starts_at_1"] = "10:00 PM"
+    response = secretariat_client.post("/meetings/new/", data)
+    assert "Enter a date and a time on the 24-hour clock" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
 def test_change_something_goes_back_to_the_form_with_the_answers_kept(secretariat_client):
     ForumFactory()
     response = secretariat_client.post("/meetings/new/", form_data(change="1"))
     assert response.status_code == 200
-    assert 'value="2027-07-15T10:00"' in response.content.decode()
+    page = response.content.decode()
+    assert 'name="starts_at_0" value="2027-07-15"' in page
+    assert 'name="starts_at_1" value="10:00"' in page
     assert not Meeting.objects.exists()
 
 
