@@ -307,6 +307,24 @@ def test_postponing_tells_registrants_the_date_is_no_longer_firm(secretariat_cli
     assert "The date below is no longer firm" in page
 
 
+def test_a_new_date_for_a_postponed_meeting_puts_it_back_on_and_tells_registrants(
+    secretariat_client, reader, roundtable, cast, run_commits
+):
+    secretariat_client.post(f"/meetings/{roundtable.pk}/postpone/")
+    run_commits(secretariat_client.post, f"/meetings/{roundtable.pk}/edit/", edit_data(
+        roundtable, starts_at="2027-09-02T10:00", ends_at="2027-09-02T12:00", confirm="1"))
+
+    roundtable.refresh_from_db()
+    assert roundtable.status == Meeting.Status.SCHEDULED
+    [message] = [m for m in mail.outbox if cast.industry.email in m.to[0]]
+    assert message.subject == "Meeting rescheduled: Industry roundtable"
+    assert "It was to start: July 15, 2027 10:00 JST (Tokyo)" in message.body
+    assert "Starts: Sept. 2, 2027 10:00 JST (Tokyo)" in message.body
+    assert event_of(message)["STATUS"] == "CONFIRMED"
+    reader.force_login(cast.outsider)
+    assert "This meeting is Postponed." not in reader.get(f"/meetings/{roundtable.pk}/").content.decode()
+
+
 def test_cancelling_shows_the_reason_to_readers_and_withdraws_the_invitation(
     secretariat_client, reader, roundtable, cast, run_commits
 ):
