@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
+from audit.models import AuditEvent
 from forums.models import AgendaItem, Meeting, Registration
 from notifications.models import Dispatch
 from tests.factories import AgendaItemFactory, ForumFactory, MeetingFactory, RegistrationFactory
@@ -267,6 +268,8 @@ def test_moving_a_meeting_sends_registrants_an_updated_invitation_and_members_th
     assert event["SEQUENCE"] > first_sequence
     # The group's member sees the meeting too and is told what changed.
     assert "It was to start:" in by_person[cast.member.email].body
+    [record] = AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_CHANGED, target_id=roundtable.pk)
+    assert record.detail["changed"]["starts_at"] == ["2027-07-15T01:00:00+00:00", "2027-07-15T02:00:00+00:00"]
 
 
 def test_a_new_place_is_told_as_old_and_new(secretariat_client, roundtable, cast, run_commits):
@@ -340,6 +343,9 @@ def test_cancelling_shows_the_reason_to_readers_and_withdraws_the_invitation(
     page = reader.get(f"/meetings/{roundtable.pk}/").content.decode()
     assert "This meeting is Cancelled." in page
     assert "The delegation cannot travel that week." in page
+    [record] = AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_CANCELLED, target_id=roundtable.pk)
+    assert record.actor == cast.secretariat
+    assert record.detail["changed"]["status"] == ["scheduled", "cancelled"]
 
 
 def test_cancelling_without_a_reason_is_refused_and_changes_nothing(secretariat_client, roundtable, run_commits):
