@@ -15,7 +15,7 @@ from icalendar import Calendar
 from audit.models import AuditEvent
 from forums.models import AgendaItem, Meeting, Registration
 from notifications.models import Dispatch
-from tests.factories import AgendaItemFactory, ForumFactory, MeetingFactory, RegistrationFactory
+from tests.factories import AgendaItemFactory, ForumFactory, MeetingFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -270,6 +270,22 @@ def test_moving_a_meeting_sends_registrants_an_updated_invitation_and_members_th
     assert "It was to start:" in by_person[cast.member.email].body
     [record] = AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_CHANGED, target_id=roundtable.pk)
     assert record.detail["changed"]["starts_at"] == ["2027-07-15T01:00:00+00:00", "2027-07-15T02:00:00+00:00"]
+
+
+def test_someone_on_the_waiting_list_is_told_of_the_move_without_an_invitation(
+    secretariat_client, roundtable, run_commits
+):
+    waiting = UserFactory(role="industry")
+    RegistrationFactory(meeting=roundtable, person=waiting, status=Registration.Status.WAITLISTED)
+    run_commits(secretariat_client.post, f"/meetings/{roundtable.pk}/edit/", edit_data(
+        roundtable, starts_at="2027-07-15T11:00", ends_at="2027-07-15T13:00", confirm="1"))
+
+    [message] = [m for m in mail.outbox if waiting.email in m.to[0]]
+    assert message.subject == "Meeting rescheduled: Industry roundtable"
+    assert "It was to start: July 15, 2027 10:00 JST (Tokyo)" in message.body
+    # No seat, so no event added to their calendar, and no word of an attachment.
+    assert message.attachments == []
+    assert ".ics" not in message.body
 
 
 def test_a_new_place_is_told_as_old_and_new(secretariat_client, roundtable, cast, run_commits):
