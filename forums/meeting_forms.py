@@ -180,8 +180,23 @@ class MeetingForm(forms.Form):
         self.fields["time_zone"].choices = venue_zone_choices(meeting.time_zone if meeting else None)
         self.fields["venue_country"].label_from_instance = lambda country: country.name
         self.fields["working_group"].label_from_instance = lambda group: group.name
-        # Asked only when a time falls in the repeated hour (see clean).
-        self.repeated = set()
+        # Asked only when a time falls in the repeated hour (see clean), or when the
+        # meeting already stands in one: then its answer is shown, checked.
+        self.repeated: set[str] = set()
+        if meeting is not None and not self.is_bound:
+            for name in self.TIME_FIELDS:
+                local = self.initial.get(name)
+                if local is not None and _is_repeated(local, zoneinfo.ZoneInfo(meeting.time_zone)):
+                    self._ask_which(name, local, meeting.time_zone)
+
+    def _ask_which(self, name: str, local: datetime, zone_name: str) -> None:
+        self.repeated.add(name)
+        occurrence_field = self.fields[f"{name}_occurrence"]
+        first, second = occurrence_labels(local, zone_name)
+        occurrence_field.choices = [(FIRST, first), (SECOND, second)]
+        place = dict(VENUE_ZONES).get(zone_name, zone_name)
+        occurrence_field.label = _("%(time)s happens twice in %(place)s: which one?") % {
+            "time": local.strftime("%Y-%m-%d %H:%M"), "place": place}
 
     def occurrence_fields(self):
         return [self[f"{name}_occurrence"] for name in self.TIME_FIELDS if name in self.repeated]
@@ -205,12 +220,7 @@ class MeetingForm(forms.Form):
                 ) % {"time": local.strftime("%Y-%m-%d %H:%M"), "place": place})
                 continue
             if _is_repeated(local, zone):
-                self.repeated.add(name)
-                occurrence_field = self.fields[f"{name}_occurrence"]
-                first, second = occurrence_labels(local, zone_name)
-                occurrence_field.choices = [(FIRST, first), (SECOND, second)]
-                occurrence_field.label = _("%(time)s happens twice in %(place)s: which one?") % {
-                    "time": local.strftime("%Y-%m-%d %H:%M"), "place": place}
+                self._ask_which(name, local, zone_name)
                 answer = data.get(f"{name}_occurrence")
                 if answer not in (FIRST, SECOND):
                     self.add_error(f"{name}_occurrence", _(

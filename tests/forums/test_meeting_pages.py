@@ -3,6 +3,7 @@ zone (shown back in the viewer's before saving; a skipped time refused, a repeat
 asked about), publish, open registration, postpone, cancel with a reason, mark as held,
 duplicate. What readers see and what registrants receive, through the pages."""
 
+import re
 import zoneinfo
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -186,6 +187,15 @@ def test_a_date_without_a_time_or_a_12_hour_time_is_refused_with_the_reason(secr
     response = secretariat_client.post("/meetings/new/", data)
     assert "Enter a date and a time on the 24-hour clock" in response.content.decode()
     assert not Meeting.objects.exists()
+
+
+def test_editing_a_meeting_in_the_repeated_hour_shows_which_one_it_is(secretariat_client):
+    meeting = MeetingFactory(time_zone="America/New_York", starts_at=datetime(2027, 11, 7, 6, 30, tzinfo=UTC),
+                             ends_at=datetime(2027, 11, 7, 9, 0, tzinfo=UTC))  # 01:30 EST, the second one
+    page = secretariat_client.get(f"/meetings/{meeting.pk}/edit/").content.decode()
+    assert "2027-11-07 01:30 happens twice in Washington: which one?" in page
+    assert re.search(r'name="starts_at_occurrence" value="second" checked', page)
+    assert not re.search(r'name="starts_at_occurrence" value="first" checked', page)
 
 
 def test_change_something_goes_back_to_the_form_with_the_answers_kept(secretariat_client):
