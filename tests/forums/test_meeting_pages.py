@@ -460,3 +460,29 @@ def test_only_the_secretariat_runs_meetings(client, cast, role):
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.SCHEDULED
     assert Meeting.objects.count() == 2
+
+
+def test_the_form_takes_as_many_queries_for_many_groups_and_countries_as_for_few(secretariat_client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from participants.models import Country
+    from tests.factories import WorkingGroupFactory
+
+    meeting = MeetingFactory()
+
+    def queries() -> list[int]:
+        counts = []
+        for url in ("/meetings/new/", f"/meetings/{meeting.pk}/edit/"):
+            with CaptureQueriesContext(connection) as captured:
+                assert secretariat_client.get(url).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    WorkingGroupFactory.create_batch(3, forum=meeting.forum)
+    queries()  # the session and the account, read once
+    few = queries()
+    WorkingGroupFactory.create_batch(60, forum=meeting.forum)
+    Country.objects.bulk_create(Country(code=f"Q{letter}", name_en=f"Country {letter}")
+                                for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert queries() == few
