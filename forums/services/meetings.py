@@ -101,7 +101,7 @@ def _audit_change(old: Meeting, new: Meeting, by) -> None:
     if old.status != new.status:
         published = old.status == Meeting.Status.DRAFT and new.status == Meeting.Status.SCHEDULED
         if published or new.status != Meeting.Status.SCHEDULED:
-            action = STATUS_ACTIONS[new.status]
+            action = STATUS_ACTIONS.get(new.status, AuditEvent.Action.MEETING_CHANGED)
     record_event(actor=by, action=action, target=new, detail={"changed": changed})
 
 
