@@ -23,7 +23,6 @@ from forums.models import Meeting
 from tests.notifications.processes import RedisServer, WorkerProcess, tasks_sent_to, wait_for
 from tests.notifications.sink import SmtpSink, free_port
 
-from .conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture launches with them)
 from .test_browse import sign_in, switch_time_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
