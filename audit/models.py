@@ -30,6 +30,14 @@ class AuditEvent(models.Model):
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
         INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+        # Meetings
+        MEETING_CREATED = "meeting.created", _("Meeting created")
+        MEETING_CHANGED = "meeting.changed", _("Meeting changed")
+        MEETING_PUBLISHED = "meeting.published", _("Meeting published")
+        MEETING_POSTPONED = "meeting.postponed", _("Meeting postponed")
+        MEETING_CANCELLED = "meeting.cancelled", _("Meeting cancelled")
+        MEETING_HELD = "meeting.held", _("Meeting marked as held")
+        MEETING_DUPLICATED = "meeting.duplicated", _("Meeting duplicated")
         # Publication
         AGENDA_PUBLISHED = "agenda.published", _("Agenda published")
         MINUTES_STARTED = "minutes.started", _("Minutes started")

@@ -40,28 +40,59 @@ def venue_zone_choices(current: str | None = None) -> list[tuple[str, str]]:
     return choices
 
 
-class WallClockField(forms.DateTimeField):
-    """A date and time with no zone: the venue's zone is applied by the form."""
+class WallClockWidget(forms.MultiWidget):
+    """A date picker and a 24-hour time typed as HH:MM: a browser's time picker would show
+    a 12-hour clock in some locales, and the portal writes times on the 24-hour clock."""
 
-    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=WALL_CLOCK_FORMAT)
+    def __init__(self, attrs=None):
+        super().__init__([
+            forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            forms.TextInput(attrs={
+                "inputmode": "numeric", "pattern": "[0-2]?[0-9]:[0-5][0-9]", "placeholder": "10:00",
+                "size": "5", "maxlength": "5", "autocomplete": "off", "class": "wall-clock__time",
+                "aria-label": _("Time (24-hour clock, e.g. 14:30)"),
+            }),
+        ], attrs)
+
+    def decompress(self, value):
+        if isinstance(value, datetime):
+            return [value.date(), value.strftime("%H:%M")]
+        return [None, None]
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        # The time keeps its own class beside the design system's.
+        time_widget = context["widget"]["subwidgets"][1]
+        time_widget["attrs"]["class"] = f"{time_widget['attrs'].get('class', '')} wall-clock__time".strip()
+        return context
+
+
+class WallClockField(forms.Field):
+    """A date and time with no zone (the venue's zone is applied by the form): a date and
+    an HH:MM, or one "YYYY-MM-DD HH:MM" text."""
+
+    widget = WallClockWidget
 
     def to_python(self, value):
-        if value in self.empty_values:
-            return None
         if isinstance(value, datetime):
             return value.replace(tzinfo=None)
+        if isinstance(value, (list, tuple)):
+            day, clock = (str(part or "").strip() for part in value)
+            if not day and not clock:
+                return None
+            if not day or not clock:
+                raise forms.ValidationError(_("Enter both a date and a time."), code="incomplete")
+            value = f"{day} {clock}"
+        if value in self.empty_values:
+            return None
         text = str(value).strip()
-        for pattern in (WALL_CLOCK_FORMAT, "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"):
+        for pattern in ("%Y-%m-%d %H:%M", WALL_CLOCK_FORMAT, "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S"):
             try:
                 return datetime.strptime(text, pattern)
             except ValueError:
                 continue
-        raise forms.ValidationError(_("Enter a date and a time, such as 2027-07-15 10:00."), code="invalid")
-
-    def prepare_value(self, value):
-        if isinstance(value, datetime):
-            return value.strftime(WALL_CLOCK_FORMAT)
-        return value
+        raise forms.ValidationError(_("Enter a date and a time on the 24-hour clock, such as 2027-07-15 and 14:30."),
+                                    code="invalid")
 
 
 def wall_clock(moment: datetime | None, zone_name: str) -> datetime | None:
@@ -118,7 +149,9 @@ class MeetingForm(forms.Form):
     venue_ja = forms.CharField(label=_("Place (Japanese)"), max_length=300, required=False)
     venue_country = forms.ModelChoiceField(label=_("Country of the venue"), queryset=Country.objects.all(),
                                            required=False)
-    visibility = forms.ChoiceField(label=_("Who may see it"), choices=Meeting.Visibility.choices)
+    # Not public unless chosen: a meeting shown to the world by mistake cannot be unseen.
+    visibility = forms.ChoiceField(label=_("Who may see it"), choices=Meeting.Visibility.choices,
+                                   initial=Meeting.Visibility.PARTICIPANTS)
     registration_opens_at = WallClockField(
         label=_("Registration opens (venue's local time)"), required=False,
         help_text=_("Leave empty if the meeting takes no registrations (or open it later from its page)."),
@@ -147,8 +180,23 @@ class MeetingForm(forms.Form):
         self.fields["time_zone"].choices = venue_zone_choices(meeting.time_zone if meeting else None)
         self.fields["venue_country"].label_from_instance = lambda country: country.name
         self.fields["working_group"].label_from_instance = lambda group: group.name
-        # Asked only when a time falls in the repeated hour (see clean).
-        self.repeated = set()
+        # Asked only when a time falls in the repeated hour (see clean), or when the
+        # meeting already stands in one: then its answer is shown, checked.
+        self.repeated: set[str] = set()
+        if meeting is not None and not self.is_bound:
+            for name in self.TIME_FIELDS:
+                local = self.initial.get(name)
+                if local is not None and _is_repeated(local, zoneinfo.ZoneInfo(meeting.time_zone)):
+                    self._ask_which(name, local, meeting.time_zone)
+
+    def _ask_which(self, name: str, local: datetime, zone_name: str) -> None:
+        self.repeated.add(name)
+        occurrence_field = self.fields[f"{name}_occurrence"]
+        first, second = occurrence_labels(local, zone_name)
+        occurrence_field.choices = [(FIRST, first), (SECOND, second)]
+        place = dict(VENUE_ZONES).get(zone_name, zone_name)
+        occurrence_field.label = _("%(time)s happens twice in %(place)s: which one?") % {
+            "time": local.strftime("%Y-%m-%d %H:%M"), "place": place}
 
     def occurrence_fields(self):
         return [self[f"{name}_occurrence"] for name in self.TIME_FIELDS if name in self.repeated]
@@ -172,12 +220,7 @@ class MeetingForm(forms.Form):
                 ) % {"time": local.strftime("%Y-%m-%d %H:%M"), "place": place})
                 continue
             if _is_repeated(local, zone):
-                self.repeated.add(name)
-                occurrence_field = self.fields[f"{name}_occurrence"]
-                first, second = occurrence_labels(local, zone_name)
-                occurrence_field.choices = [(FIRST, first), (SECOND, second)]
-                occurrence_field.label = _("%(time)s happens twice in %(place)s: which one?") % {
-                    "time": local.strftime("%Y-%m-%d %H:%M"), "place": place}
+                self._ask_which(name, local, zone_name)
                 answer = data.get(f"{name}_occurrence")
                 if answer not in (FIRST, SECOND):
                     self.add_error(f"{name}_occurrence", _(

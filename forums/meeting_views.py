@@ -10,6 +10,7 @@ the reason, changing nothing.
 from collections.abc import Callable
 
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -70,8 +71,6 @@ def _form_step(request, *, meeting: Meeting | None, save: Callable[[dict], Meeti
 @require_http_methods(["GET", "HEAD", "POST"])
 def meeting_create(request):
     if not request.user.is_authenticated:
-        from django.contrib.auth.views import redirect_to_login
-
         return redirect_to_login(request.get_full_path())
     if not can_create_meeting(request.user):
         return _refuse(request, _("Only the secretariat creates meetings."))

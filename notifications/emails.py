@@ -50,6 +50,10 @@ CALENDAR_METHOD_OF_EVENT = {
     Event.REGISTRATION_CANCELLED: "CANCEL",
 }
 
+# Meeting changes sent as REQUEST: the invitation goes only to those whose calendar holds
+# the event (see NoticeRenderer.sends_invitation_to).
+SEAT_HOLDERS_ONLY = frozenset({Event.MEETING_RESCHEDULED, Event.MEETING_POSTPONED})
+
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 
 
@@ -198,7 +202,8 @@ class NoticeRenderer:
         self.calendar_method = CALENDAR_METHOD_OF_EVENT.get(dispatch.event) if self.meeting else None
         self.info = _parsed(dispatch.context or {})
         self._calendars: dict[str, Calendar] = {}
-        self._renders: dict[tuple[str, str], Rendered] = {}
+        self._renders: dict[tuple[str, str, bool], Rendered] = {}
+        self._seatless_ids: frozenset[int] | None = None
         self._unsubscribe_url = absolute_url(reverse("notifications:unsubscribe", args=[UNSUBSCRIBE_MARK]))
         self._envelope_sender = _envelope_address(settings.DEFAULT_FROM_EMAIL)
 
@@ -207,8 +212,9 @@ class NoticeRenderer:
     def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
         """The e-mail as Django sends it (and as tests find it in mail.outbox)."""
         recipient = recipient_of(delivery.recipient)
-        rendered = self._rendered(recipient.language, recipient.zone)
-        personal = self._personal(delivery, recipient, rendered)
+        invited = self.sends_invitation_to(delivery.recipient)
+        rendered = self._rendered(recipient.language, recipient.zone, invited)
+        personal = self._personal(delivery, recipient, rendered, invited)
         message = EmailMultiAlternatives(
             subject=rendered.subject,
             body=personal.text,
@@ -229,8 +235,9 @@ class NoticeRenderer:
         """(sender, recipients, the message's bytes) for SMTP: the same e-mail as
         `message_for`, assembled by mime.Writer rather than by the e-mail package."""
         recipient = recipient_of(delivery.recipient)
-        rendered = self._rendered(recipient.language, recipient.zone)
-        personal = self._personal(delivery, recipient, rendered)
+        invited = self.sends_invitation_to(delivery.recipient)
+        rendered = self._rendered(recipient.language, recipient.zone, invited)
+        personal = self._personal(delivery, recipient, rendered, invited)
         if rendered.writer is None:
             rendered.writer = mime.Writer(
                 sender=settings.DEFAULT_FROM_EMAIL,
@@ -255,7 +262,27 @@ class NoticeRenderer:
             data = message.message().as_bytes(linesep="\r\n")
         return self._envelope_sender, [_envelope_address(personal.address)], data
 
-    def _personal(self, delivery: Delivery, recipient: "Recipient", rendered: Rendered) -> Personal:
+    def sends_invitation_to(self, user) -> bool:
+        """Whether this person's e-mail carries the invitation (.ics). A change to a meeting
+        updates the calendars that hold it; someone whose registration still waits (vetting,
+        waiting list) was never sent the event, and a REQUEST would add it as if they had a
+        seat: they read the notice without one. Group members keep theirs (their feed holds
+        the meeting)."""
+        if not self.calendar_method:
+            return False
+        if self.dispatch.event not in SEAT_HOLDERS_ONLY or self.meeting is None:
+            return True
+        if self._seatless_ids is None:
+            waiting = Registration.objects.filter(
+                meeting=self.meeting, status__in=[Registration.Status.PENDING, Registration.Status.WAITLISTED]
+            )
+            if self.meeting.working_group_id:
+                waiting = waiting.exclude(person__memberships__working_group_id=self.meeting.working_group_id)
+            self._seatless_ids = frozenset(waiting.values_list("person_id", flat=True))
+        return user.pk not in self._seatless_ids
+
+    def _personal(self, delivery: Delivery, recipient: "Recipient", rendered: Rendered,
+                  invited: bool = True) -> Personal:
         user = delivery.recipient
         unsubscribe_url = None
         if not self.transactional:
@@ -276,14 +303,15 @@ class NoticeRenderer:
             html=rendered.html.replace(NAME_MARK, escape(recipient.name)).replace(
                 UNSUBSCRIBE_MARK, escape(unsubscribe_url or "")),
             headers=headers,
-            invitation=self.invitation_for(user, recipient) if self.calendar_method else None,
+            invitation=self.invitation_for(user, recipient) if self.calendar_method and invited else None,
         )
 
-    def _rendered(self, language: str, zone: str) -> Rendered:
-        key = (language, zone)
+    def _rendered(self, language: str, zone: str, invited: bool = True) -> Rendered:
+        key = (language, zone, invited)
         if key not in self._renders:
             with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
                 context = self.context_for(language)
+                context["has_invitation"] = context["has_invitation"] and invited
                 folder = f"email/{self.dispatch.event}"
                 self._renders[key] = Rendered(
                     # One line, however the template wraps it.

@@ -8,6 +8,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import AuditEvent
+from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch, supersede_held
 
@@ -53,6 +55,8 @@ def update_meeting(*, meeting: Meeting, by, **changes) -> Meeting:
 
     Raises PermissionDenied when `by` may not manage the meeting, TypeError for a field
     that cannot be changed this way, and ValidationError when the result is invalid.
+    Side effects: the notice the change calls for (record_change_notice) and an audit
+    event naming each changed field's old and new value.
     """
     if not can_manage_meeting(by, meeting):
         raise PermissionDenied
@@ -71,7 +75,38 @@ def update_meeting(*, meeting: Meeting, by, **changes) -> Meeting:
         meeting.full_clean()
         meeting.save()
         record_change_notice(stored, meeting)
+        _audit_change(stored, meeting, by)
     return meeting
+
+
+STATUS_ACTIONS = {
+    Meeting.Status.SCHEDULED: AuditEvent.Action.MEETING_PUBLISHED,
+    Meeting.Status.POSTPONED: AuditEvent.Action.MEETING_POSTPONED,
+    Meeting.Status.CANCELLED: AuditEvent.Action.MEETING_CANCELLED,
+    Meeting.Status.HELD: AuditEvent.Action.MEETING_HELD,
+}
+
+
+def _audit_change(old: Meeting, new: Meeting, by) -> None:
+    """Who changed what (old and new value of each field), for the audit record."""
+    changed = {}
+    for field in Meeting._meta.concrete_fields:
+        before, after = getattr(old, field.attname), getattr(new, field.attname)
+        if field.attname in ("updated_at", "sequence") or before == after:
+            continue
+        changed[field.attname] = [_jsonable(before), _jsonable(after)]
+    if not changed:
+        return
+    action = AuditEvent.Action.MEETING_CHANGED
+    if old.status != new.status:
+        published = old.status == Meeting.Status.DRAFT and new.status == Meeting.Status.SCHEDULED
+        if published or new.status != Meeting.Status.SCHEDULED:
+            action = STATUS_ACTIONS.get(new.status, AuditEvent.Action.MEETING_CHANGED)
+    record_event(actor=by, action=action, target=new, detail={"changed": changed})
+
+
+def _jsonable(value):
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 # A change to any of these moves the meeting in people's calendars: they are told.
@@ -173,6 +208,7 @@ def create_meeting(*, by, forum: Forum | None = None, **fields) -> Meeting:
         meeting = Meeting(status=Meeting.Status.DRAFT, **({"forum": forum} if forum else {}), **fields)
         meeting.full_clean()
         meeting.save()
+        record_event(actor=by, action=AuditEvent.Action.MEETING_CREATED, target=meeting)
     return meeting
 
 
@@ -244,4 +280,6 @@ def duplicate_meeting(*, meeting: Meeting, by) -> Meeting:
             AgendaItem(meeting=copy, **{name: getattr(item, name) for name in AGENDA_ITEM_FIELDS})
             for item in meeting.agenda_items.order_by("position")
         ])
+        record_event(actor=by, action=AuditEvent.Action.MEETING_DUPLICATED, target=copy,
+                     detail={"copied_from": meeting.pk})
     return copy

@@ -6,24 +6,22 @@ the secretariat moves it to 11:00 JST, and the representative's mailbox holds an
 invitation at 02:00 UTC with the same UID and a higher SEQUENCE; the secretariat cancels
 it, and a METHOD:CANCEL arrives.
 
-Each invitation is read by several independent calendar parsers (PARSERS): one small
-function per library, each returning the same `CalendarEvent`, so another parser is one
-more entry."""
+Each invitation is read by every calendar client of tests/calendar_clients.py (icalendar,
+vobject and ical.js in Node), and they must agree."""
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone as dt_timezone
 
-import icalendar
 import pytest
-import vobject
 from playwright.sync_api import expect
 
 from forums.models import Meeting
+from tests.calendar_clients import CLIENTS, Reader
 from tests.notifications.processes import RedisServer, WorkerProcess, tasks_sent_to, wait_for
 from tests.notifications.sink import SmtpSink, free_port
 
-from .conftest import CHROMIUM_ARGS  # noqa: F401  (the browser fixture launches with them)
 from .test_browse import sign_in, switch_time_zone
 
 pytestmark = [pytest.mark.e2e, pytest.mark.worker, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -44,26 +42,17 @@ class CalendarEvent:
     status: str
 
 
-def parse_with_icalendar(data: bytes) -> CalendarEvent:
-    calendar = icalendar.Calendar.from_ical(data)
-    [event] = calendar.walk("VEVENT")
-    return CalendarEvent(
-        method=str(calendar["METHOD"]), uid=str(event["UID"]), sequence=int(event["SEQUENCE"]),
-        starts_at=event.decoded("DTSTART").astimezone(UTC), status=str(event.get("STATUS", "")),
-    )
+def parser_of(read: Reader) -> Callable[[bytes], CalendarEvent]:
+    """One client of tests/calendar_clients.py (icalendar, vobject, ical.js in Node), reading
+    an invitation that holds one event."""
+    def parse(data: bytes) -> CalendarEvent:
+        [event] = read(data.decode())
+        return CalendarEvent(method=event["method"] or "", uid=event["uid"], sequence=event["sequence"],
+                             starts_at=event["dtstart"].astimezone(UTC), status=event["status"] or "")
+    return parse
 
 
-def parse_with_vobject(data: bytes) -> CalendarEvent:
-    calendar = vobject.readOne(data.decode())
-    event = calendar.vevent
-    return CalendarEvent(
-        method=calendar.method.value, uid=event.uid.value, sequence=int(event.sequence.value),
-        starts_at=event.dtstart.value.astimezone(UTC),
-        status=event.status.value if hasattr(event, "status") else "",
-    )
-
-
-PARSERS = {"icalendar": parse_with_icalendar, "vobject": parse_with_vobject}
+PARSERS = {name: parser_of(read) for name, read in CLIENTS.items()}
 
 
 def read_everywhere(data: bytes) -> CalendarEvent:
@@ -113,7 +102,7 @@ def outbox_worker(test_database_url, tmp_path, settings):
 
 
 def test_the_secretariat_creates_moves_and_cancels_a_tokyo_meeting_and_calendars_follow(
-    browser, page, live_server, demo_data, outbox_worker, screenshot
+    browser, page, live_server, demo_data, outbox_worker, screenshot, icaljs
 ):
     sink = outbox_worker
     base = live_server.url
@@ -128,8 +117,10 @@ def test_the_secretariat_creates_moves_and_cancels_a_tokyo_meeting_and_calendars
     page.locator("select[name=visibility]").select_option("participants")
     page.locator("#id_time_zone").select_option("Asia/Tokyo")
     expect(page.locator("#id_time_zone option:checked")).to_have_text("東京 (Asia/Tokyo)")
-    page.locator("input[name=starts_at]").fill(f"{DAY}T10:00")
-    page.locator("input[name=ends_at]").fill(f"{DAY}T12:00")
+    page.locator("input[name=starts_at_0]").fill(DAY)
+    page.locator("input[name=starts_at_1]").fill("10:00")
+    page.locator("input[name=ends_at_0]").fill(DAY)
+    page.locator("input[name=ends_at_1]").fill("12:00")
     page.locator("input[name=venue_en]").fill("Ministry of Defense, Ichigaya")
     page.locator("input[name=venue_ja]").fill("防衛省市ヶ谷庁舎")
     screenshot(page, "meetings-e2e-1-new-ja")
@@ -167,8 +158,10 @@ def test_the_secretariat_creates_moves_and_cancels_a_tokyo_meeting_and_calendars
 
     # The secretariat moves it to 11:00 JST.
     page.goto(f"{base}/meetings/{meeting_id}/edit/")
-    page.locator("input[name=starts_at]").fill(f"{DAY}T11:00")
-    page.locator("input[name=ends_at]").fill(f"{DAY}T13:00")
+    page.locator("input[name=starts_at_0]").fill(DAY)
+    page.locator("input[name=starts_at_1]").fill("11:00")
+    page.locator("input[name=ends_at_0]").fill(DAY)
+    page.locator("input[name=ends_at_1]").fill("13:00")
     page.locator("button[name=preview]").click()
     expect(page.locator(".meeting-preview")).to_contain_text("22:00 EDT")
     page.locator("button[name=confirm]").click()

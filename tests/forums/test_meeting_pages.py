@@ -3,6 +3,7 @@ zone (shown back in the viewer's before saving; a skipped time refused, a repeat
 asked about), publish, open registration, postpone, cancel with a reason, mark as held,
 duplicate. What readers see and what registrants receive, through the pages."""
 
+import re
 import zoneinfo
 from datetime import datetime, timedelta, timezone as dt_timezone
 
@@ -13,9 +14,10 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
+from audit.models import AuditEvent
 from forums.models import AgendaItem, Meeting, Registration
 from notifications.models import Dispatch
-from tests.factories import AgendaItemFactory, ForumFactory, MeetingFactory, RegistrationFactory
+from tests.factories import AgendaItemFactory, ForumFactory, MeetingFactory, RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +75,19 @@ def form_data(**overrides) -> dict:
         "seats_per_organization": "2",
     }
     data.update(overrides)
-    return {name: value for name, value in data.items() if value is not None}
+    return split_times({name: value for name, value in data.items() if value is not None})
+
+
+TIME_FIELDS = ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at")
+
+
+def split_times(data: dict) -> dict:
+    """The form's date and 24-hour time inputs from "YYYY-MM-DDTHH:MM"."""
+    for name in TIME_FIELDS:
+        if name in data:
+            day, _, clock = data.pop(name).partition("T")
+            data[f"{name}_0"], data[f"{name}_1"] = day, clock
+    return data
 
 
 def invitation_of(message) -> Calendar:
@@ -163,11 +177,35 @@ def test_a_time_the_clocks_show_twice_is_asked_about_never_guessed(secretariat_c
     assert Meeting.objects.get().starts_at == datetime(2027, 11, 7, 6, 30, tzinfo=UTC)
 
 
+def test_a_date_without_a_time_or_a_12_hour_time_is_refused_with_the_reason(secretariat_client):
+    ForumFactory()
+    data = form_data(preview="1")
+    data["starts_at_1"] = ""
+    response = secretariat_client.post("/meetings/new/", data)
+    assert response.status_code == 400
+    assert "Enter both a date and a time." in response.content.decode()
+    data["starts_at_1"] = "10:00 PM"
+    response = secretariat_client.post("/meetings/new/", data)
+    assert "Enter a date and a time on the 24-hour clock" in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_editing_a_meeting_in_the_repeated_hour_shows_which_one_it_is(secretariat_client):
+    meeting = MeetingFactory(time_zone="America/New_York", starts_at=datetime(2027, 11, 7, 6, 30, tzinfo=UTC),
+                             ends_at=datetime(2027, 11, 7, 9, 0, tzinfo=UTC))  # 01:30 EST, the second one
+    page = secretariat_client.get(f"/meetings/{meeting.pk}/edit/").content.decode()
+    assert "2027-11-07 01:30 happens twice in Washington: which one?" in page
+    assert re.search(r'name="starts_at_occurrence" value="second" checked', page)
+    assert not re.search(r'name="starts_at_occurrence" value="first" checked', page)
+
+
 def test_change_something_goes_back_to_the_form_with_the_answers_kept(secretariat_client):
     ForumFactory()
     response = secretariat_client.post("/meetings/new/", form_data(change="1"))
     assert response.status_code == 200
-    assert 'value="2027-07-15T10:00"' in response.content.decode()
+    page = response.content.decode()
+    assert 'name="starts_at_0" value="2027-07-15"' in page
+    assert 'name="starts_at_1" value="10:00"' in page
     assert not Meeting.objects.exists()
 
 
@@ -241,6 +279,24 @@ def test_moving_a_meeting_sends_registrants_an_updated_invitation_and_members_th
     assert event["SEQUENCE"] > first_sequence
     # The group's member sees the meeting too and is told what changed.
     assert "It was to start:" in by_person[cast.member.email].body
+    [record] = AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_CHANGED, target_id=roundtable.pk)
+    assert record.detail["changed"]["starts_at"] == ["2027-07-15T01:00:00+00:00", "2027-07-15T02:00:00+00:00"]
+
+
+def test_someone_on_the_waiting_list_is_told_of_the_move_without_an_invitation(
+    secretariat_client, roundtable, run_commits
+):
+    waiting = UserFactory(role="industry")
+    RegistrationFactory(meeting=roundtable, person=waiting, status=Registration.Status.WAITLISTED)
+    run_commits(secretariat_client.post, f"/meetings/{roundtable.pk}/edit/", edit_data(
+        roundtable, starts_at="2027-07-15T11:00", ends_at="2027-07-15T13:00", confirm="1"))
+
+    [message] = [m for m in mail.outbox if waiting.email in m.to[0]]
+    assert message.subject == "Meeting rescheduled: Industry roundtable"
+    assert "It was to start: July 15, 2027 10:00 JST (Tokyo)" in message.body
+    # No seat, so no event added to their calendar, and no word of an attachment.
+    assert message.attachments == []
+    assert ".ics" not in message.body
 
 
 def test_a_new_place_is_told_as_old_and_new(secretariat_client, roundtable, cast, run_commits):
@@ -281,6 +337,24 @@ def test_postponing_tells_registrants_the_date_is_no_longer_firm(secretariat_cli
     assert "The date below is no longer firm" in page
 
 
+def test_a_new_date_for_a_postponed_meeting_puts_it_back_on_and_tells_registrants(
+    secretariat_client, reader, roundtable, cast, run_commits
+):
+    secretariat_client.post(f"/meetings/{roundtable.pk}/postpone/")
+    run_commits(secretariat_client.post, f"/meetings/{roundtable.pk}/edit/", edit_data(
+        roundtable, starts_at="2027-09-02T10:00", ends_at="2027-09-02T12:00", confirm="1"))
+
+    roundtable.refresh_from_db()
+    assert roundtable.status == Meeting.Status.SCHEDULED
+    [message] = [m for m in mail.outbox if cast.industry.email in m.to[0]]
+    assert message.subject == "Meeting rescheduled: Industry roundtable"
+    assert "It was to start: July 15, 2027 10:00 JST (Tokyo)" in message.body
+    assert "Starts: Sept. 2, 2027 10:00 JST (Tokyo)" in message.body
+    assert event_of(message)["STATUS"] == "CONFIRMED"
+    reader.force_login(cast.outsider)
+    assert "This meeting is Postponed." not in reader.get(f"/meetings/{roundtable.pk}/").content.decode()
+
+
 def test_cancelling_shows_the_reason_to_readers_and_withdraws_the_invitation(
     secretariat_client, reader, roundtable, cast, run_commits
 ):
@@ -296,6 +370,9 @@ def test_cancelling_shows_the_reason_to_readers_and_withdraws_the_invitation(
     page = reader.get(f"/meetings/{roundtable.pk}/").content.decode()
     assert "This meeting is Cancelled." in page
     assert "The delegation cannot travel that week." in page
+    [record] = AuditEvent.objects.filter(action=AuditEvent.Action.MEETING_CANCELLED, target_id=roundtable.pk)
+    assert record.actor == cast.secretariat
+    assert record.detail["changed"]["status"] == ["scheduled", "cancelled"]
 
 
 def test_cancelling_without_a_reason_is_refused_and_changes_nothing(secretariat_client, roundtable, run_commits):
@@ -384,3 +461,29 @@ def test_only_the_secretariat_runs_meetings(client, cast, role):
     meeting.refresh_from_db()
     assert meeting.status == Meeting.Status.SCHEDULED
     assert Meeting.objects.count() == 2
+
+
+def test_the_form_takes_as_many_queries_for_many_groups_and_countries_as_for_few(secretariat_client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from participants.models import Country
+    from tests.factories import WorkingGroupFactory
+
+    meeting = MeetingFactory()
+
+    def queries() -> list[int]:
+        counts = []
+        for url in ("/meetings/new/", f"/meetings/{meeting.pk}/edit/"):
+            with CaptureQueriesContext(connection) as captured:
+                assert secretariat_client.get(url).status_code == 200
+            counts.append(len(captured))
+        return counts
+
+    WorkingGroupFactory.create_batch(3, forum=meeting.forum)
+    queries()  # the session and the account, read once
+    few = queries()
+    WorkingGroupFactory.create_batch(60, forum=meeting.forum)
+    Country.objects.bulk_create(Country(code=f"Q{letter}", name_en=f"Country {letter}")
+                                for letter in "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    assert queries() == few

@@ -185,7 +185,8 @@ class Command(BaseCommand):
             user, created = User.objects.get_or_create(username=email, defaults={"email": email})
             if created or not user.check_password(DEMO_PASSWORD):
                 user.set_password(DEMO_PASSWORD)
-            user.is_staff = role in ("secretariat", "administrator")
+            # The admin is for administrators; the secretariat works in the portal's pages.
+            user.is_staff = role == "administrator"
             user.is_superuser = role == "administrator"
             user.save()
             EmailAddress.objects.update_or_create(
