@@ -38,6 +38,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # allauth's list of security keys says "3 days ago" with it.
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
