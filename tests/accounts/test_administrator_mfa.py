@@ -83,3 +83,24 @@ def test_the_demo_administrator_is_enrolled_with_the_printed_secret(client):
     assert response["Location"] == CHALLENGE
     assert client.post(CHALLENGE, {"code": totp_code(DEMO_TOTP_SECRET)}).status_code == 302
     assert client.get("/admin/").status_code == 200
+
+
+def test_the_first_administrator_enrols_through_a_link_printed_on_the_server(client):
+    import re
+
+    from django.contrib.auth import get_user_model
+
+    person = get_user_model().objects.create_superuser("root@example.org", "root@example.org", PASSWORD)
+    client.force_login(person)
+    # No confirmed address to mail a link to (createsuperuser makes none)…
+    assert "no confirmed e-mail address" in client.get("/security/enrol/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    output = io.StringIO()
+    call_command("mfa_enrolment_link", "root@example.org", stdout=output)
+    link = re.search(r"https?://[^/\s]+(/security/enrol/\S+/)", output.getvalue()).group(1)
+    # …so the person running the server prints one.
+    assert client.get(link)["Location"] == "/accounts/2fa/totp/activate/"
+    client.post("/accounts/reauthenticate/", {"password": PASSWORD})
+    page = client.get("/accounts/2fa/totp/activate/")
+    assert client.post("/accounts/2fa/totp/activate/", {"code": totp_code(page.context["form"].secret)}).status_code == 302
+    assert Authenticator.objects.filter(user=person, type=Authenticator.Type.TOTP).exists()
+    assert client.get("/admin/").status_code == 200
