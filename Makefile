@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.run-installed
 TEST_STAMP := $(VENV)/.test-installed
-HOST ?= 127.0.0.1
+HOST ?= localhost
 PORT ?= 8000
 
 .PHONY: run test serve check-python browser calendar-clients messages bench bench-pages clean
@@ -25,7 +25,7 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(RUN_STAMP)
 
-## Set up and serve the portal with demo data on http://127.0.0.1:8000 (SQLite, tasks in-process).
+## Set up and serve the portal with demo data on http://localhost:8000 (SQLite, tasks in-process).
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -25,6 +25,10 @@ class AuditEvent(models.Model):
         MFA_REMOVED = "account.mfa_removed", _("Authenticator removed")
         MFA_RESET = "account.mfa_reset", _("Recovery codes regenerated")
         MFA_FAILED = "account.mfa_failed", _("Wrong authenticator code")
+        MFA_SLOWED = "account.mfa_slowed", _("Sign-in slowed down after wrong codes")
+        MFA_REMOVAL_REFUSED = "account.mfa_removal_refused", _("Removing the last second factor refused")
+        MFA_ENROLMENT_LINK_SENT = "account.mfa_enrolment_link_sent", _("Enrolment link sent")
+        MFA_ENROLMENT_LINK_USED = "account.mfa_enrolment_link_used", _("Enrolment link used")
         ROLE_CHANGED = "account.role_changed", _("Role changed")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")

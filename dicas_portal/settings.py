@@ -53,6 +53,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # allauth's list of security keys says "3 days ago" with it.
+    "django.contrib.humanize",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -237,10 +239,36 @@ if not re.fullmatch(r"\s*\d+/\d*[smhd]\s*(,\s*\d+/\d*[smhd]\s*)*", PORTAL_SIGN_I
     raise ImproperlyConfigured(
         f"PORTAL_SIGN_IN_FAILURES_PER_ADDRESS must be rates such as 60/m,600/h, not {PORTAL_SIGN_IN_FAILURES_PER_ADDRESS!r}"
     )
-# Multi-factor sign-in: an authenticator app (TOTP) and recovery codes. Required for
-# officials, co-chairs and the secretariat (participants/mfa.py), optional for industry.
-MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+# Multi-factor sign-in: an authenticator app (TOTP), security keys and passkeys (WebAuthn)
+# and recovery codes. Required for officials, co-chairs, the secretariat and administrators
+# (participants/mfa.py), optional for industry.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_TOTP_ISSUER = "DICAS Portal"
+# A passkey (a key that knows its account and checks a PIN or fingerprint) signs in alone.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# Browsers hold WebAuthn to HTTPS, except on http://localhost: development only (the relying
+# party is PORTAL_BASE_URL's host, participants.adapters.PortalMFAAdapter).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+if PRODUCTION and MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN must not be set in production (DJANGO_DEBUG=false)")
+# Officials, co-chairs, the secretariat and administrators must have a WebAuthn factor (a
+# security key or passkey), not only an authenticator app: phishing-resistant MFA, as
+# OMB M-22-09 asks of US federal staff.
+PORTAL_PHISHING_RESISTANT_MFA = env.bool("PORTAL_PHISHING_RESISTANT_MFA", default=False)
+# Secrets encrypted at rest (participants/mfa_secrets.py) and the portal's rules around MFA.
+MFA_ADAPTER = "participants.adapters.PortalMFAAdapter"
+MFA_FORMS = {
+    "authenticate": "participants.mfa_forms.PortalAuthenticateForm",
+    "reauthenticate": "participants.mfa_forms.PortalReauthenticateForm",
+}
+# The key that encrypts TOTP secrets; derived from SECRET_KEY when unset. Old keys in the
+# fallbacks still decrypt, so the key can be rotated.
+MFA_ENCRYPTION_KEY = env.str("MFA_ENCRYPTION_KEY", default="")
+MFA_ENCRYPTION_KEY_FALLBACKS = env.list("MFA_ENCRYPTION_KEY_FALLBACKS", default=[])
+# The link that lets someone without a second factor set one up works once, this long.
+MFA_ENROLMENT_LINK_MAX_AGE_HOURS = env.int("MFA_ENROLMENT_LINK_MAX_AGE_HOURS", default=24)
 # Invitation links (participants/invitations.py) work this many days, once.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_URL = "account_login"
@@ -317,7 +345,8 @@ if CELERY_BROKER_URL.startswith("redis://"):
 ## NOTIFICATIONS
 
 # E-mails are written by the worker, which has no request to take the host from.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# localhost, not 127.0.0.1: browsers refuse an IP address as a WebAuthn relying party.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000")
 # The domain after "@" in every calendar UID and Message-ID the portal writes. Calendar and
 # mail programs take an identifier to be unique in the world: two installations must not
 # share one, so it is this installation's own host unless told otherwise.

@@ -31,7 +31,7 @@ from participants.timezones import is_valid_time_zone
 
 from . import mime
 from .audiences import group_of, meeting_of
-from .models import Delivery, Dispatch, category_of, is_transactional
+from .models import SECURITY_CATEGORY, Delivery, Dispatch, category_of, is_transactional
 
 Event = Dispatch.Event
 
@@ -342,7 +342,8 @@ class NoticeRenderer:
             "paper_url": absolute_url(reverse("forums:download_paper", args=[target.pk]))
             if isinstance(target, Document) else None,
             "registration": registration,
-            "own_registration": self.transactional,
+            "own_registration": self.transactional and self.category != SECURITY_CATEGORY,
+            "security_notice": self.category == SECURITY_CATEGORY,
             "to_person": self.dispatch.audience == Dispatch.Audience.PERSON,
             "has_invitation": self.calendar_method is not None,
             "calendar_method": self.calendar_method,

@@ -38,6 +38,8 @@ class Dispatch(models.Model):
         ACTION_ITEM_ASSIGNED = "action_item_assigned", _("Action item assigned")
         ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
         INVITATION = "invitation", _("Invitation")
+        # Wrong second-factor codes in a row after a right password (participants/mfa.py).
+        SECOND_FACTOR_FAILURES = "second_factor_failures", _("Wrong sign-in codes")
         # One person's morning e-mail gathering the notices held for it (notifications/digests.py).
         DIGEST = "digest", _("Daily digest")
 
@@ -115,6 +117,8 @@ class Category(models.TextChoices):
 # The digest e-mail's own unsubscribe unit. Not a Category (the settings page lists those):
 # its link switches off every category the person takes in the digest.
 DIGEST_CATEGORY = "digest"
+# Notices about the safety of an account: nobody switches them off, and none waits for a digest.
+SECURITY_CATEGORY = "security"
 
 E = Dispatch.Event
 CATEGORY_OF_EVENT: dict[str, str] = {
@@ -131,6 +135,7 @@ CATEGORY_OF_EVENT: dict[str, str] = {
     E.MEETING_REMINDER: Category.MEETINGS,
     E.INVITATION: Category.MEETINGS,
     E.DIGEST: DIGEST_CATEGORY,
+    E.SECOND_FACTOR_FAILURES: SECURITY_CATEGORY,
     E.REGISTRATION_RECEIVED: Category.REGISTRATIONS,
     E.REGISTRATION_CONFIRMED: Category.REGISTRATIONS,
     E.REGISTRATION_WAITLISTED: Category.REGISTRATIONS,
@@ -152,7 +157,10 @@ def category_of(dispatch: Dispatch) -> str:
 def is_transactional(dispatch: Dispatch) -> bool:
     """A notice about the person's own registration: sent whatever their settings, and
     without an unsubscribe link (they asked for it by registering). The same events sent
-    to the secretariat ("a registration awaits vetting") are ordinary notices."""
+    to the secretariat ("a registration awaits vetting") are ordinary notices. Notices
+    about an account's safety are transactional for everyone they go to."""
+    if category_of(dispatch) == SECURITY_CATEGORY:
+        return True
     return dispatch.event in REGISTRATION_EVENTS and dispatch.audience == Dispatch.Audience.PERSON
 
 

@@ -31,6 +31,7 @@ from .account_forms import (
     RoleChangeForm,
     SignOutEverywhereForm,
 )
+from .enrolment import grant_enrolment_permit
 from .mfa import SECOND_FACTORS, mfa_setup_url
 from .models import Invitation, Profile
 from .permissions import assignable_roles, can_invite, can_manage_people, invitable_roles
@@ -146,7 +147,10 @@ def accept_invitation(request: HttpRequest, token: str) -> HttpResponse:
             # password check, so that setting up the authenticator does not ask for it again.
             record_authentication(request, user, method="password", email=user.email, reauthenticated=True)
             messages.success(request, _("Your account is ready. Now protect it with an authenticator app."))
-            return perform_login(request, user, redirect_url=mfa_setup_url(), email=user.email)
+            response = perform_login(request, user, redirect_url=mfa_setup_url(user), email=user.email)
+            # The invitation's link reached the verified address: proof enough to enrol.
+            grant_enrolment_permit(request, user)
+            return response
     return render(
         request,
         "participants/accept_invitation.html",

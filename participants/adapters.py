@@ -2,26 +2,29 @@
 profile to complete, and is sent to the profile step until it is complete; the client's
 address is the portal's one answer (dicas_portal/client_address.py); and failed sign-ins
 are limited per account (allauth's "login_failed" by key) and, counting failures only,
-per address (PORTAL_SIGN_IN_FAILURES_PER_ADDRESS)."""
+per address (PORTAL_SIGN_IN_FAILURES_PER_ADDRESS), so that a stranger cannot lock the owner
+out; the MFA adapter encrypts secrets at rest and keeps a privileged account's last factor."""
 
-import hashlib
-from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.core.internal import ratelimit
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from dicas_portal.client_address import client_ip
 
+from .devices import trusted_device_id
+from .mfa_secrets import decrypt_secret, encrypt_secret
 from .models import Profile
 from .onboarding import needs_profile_step, profile_step_url
 from .timezones import is_valid_time_zone
@@ -30,32 +33,6 @@ from .timezones import is_valid_time_zone
 # The per-address count of failed sign-ins, in allauth's rate-limit store (the cache).
 ADDRESS_FAILURES_APP = "dicas_portal"
 ADDRESS_FAILURES = "sign_in_failure"
-
-
-# A browser that completed a sign-in to an account (password and second factor) keeps a
-# signed cookie naming it (a hash of the address it signs in with): from that browser the
-# account is not refused for its address's failures, only for its own. So colleagues who
-# signed in before are never turned away because someone at their shared address is
-# guessing (OWASP's "device cookies"); a guesser has no such cookie for the accounts it tries.
-KNOWN_BROWSER_COOKIE = "portal_known_sign_in"
-KNOWN_BROWSER_SALT = "participants.adapters.known_browser"
-KNOWN_BROWSER_MAX_AGE = timedelta(days=180)
-KNOWN_ACCOUNTS_KEPT = 5
-
-
-def _account_tag(login: str) -> str:
-    return hashlib.sha256(login.strip().lower().encode()).hexdigest()[:32]
-
-
-def _known_accounts(request: HttpRequest) -> list[str]:
-    value = request.COOKIES.get(KNOWN_BROWSER_COOKIE)
-    if not value:
-        return []
-    try:
-        tags = signing.loads(value, salt=KNOWN_BROWSER_SALT, max_age=KNOWN_BROWSER_MAX_AGE)
-    except (signing.BadSignature, ValueError):
-        return []
-    return [tag for tag in tags if isinstance(tag, str)][:KNOWN_ACCOUNTS_KEPT] if isinstance(tags, list) else []
 
 
 def _address_failure_limits() -> dict[str, str]:
@@ -75,27 +52,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request: HttpRequest, **credentials: Any) -> None:
         """Refuses before the password is checked only an address that failed too often
         (looking counts nothing: a right password never adds to the address's count), and
-        not for an account this browser signed in to before; then allauth's per-account
-        count, which a right password gives back."""
+        not for an account this browser signed in to before (participants/devices.py: colleagues
+        who signed in before are never turned away because someone at their shared address is
+        guessing); then allauth's per-account count, which a right password gives back."""
         address_exhausted = not ratelimit.consume(request, app=ADDRESS_FAILURES_APP, action=ADDRESS_FAILURES,
                                                   config=_address_failure_limits(), dry_run=True)
         login = str(credentials.get("email") or credentials.get("username") or "")
-        if address_exhausted and _account_tag(login) not in _known_accounts(request):
+        if address_exhausted and trusted_device_id(request, login) is None:
             raise self.validation_error("too_many_login_attempts")
         super().pre_authenticate(request, **credentials)
-
-    def post_login(self, request: HttpRequest, user, **kwargs: Any) -> HttpResponse:
-        """Once the whole sign-in is done (second factor included), this browser knows the account."""
-        response = super().post_login(request, user, **kwargs)
-        if user.email:
-            tag = _account_tag(user.email)
-            tags = [tag, *(known for known in _known_accounts(request) if known != tag)][:KNOWN_ACCOUNTS_KEPT]
-            response.set_cookie(
-                KNOWN_BROWSER_COOKIE, signing.dumps(tags, salt=KNOWN_BROWSER_SALT),
-                max_age=int(KNOWN_BROWSER_MAX_AGE.total_seconds()), secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True, samesite="Lax",
-            )
-        return response
 
     def authentication_failed(self, request: HttpRequest, **credentials: Any) -> None:
         ratelimit.consume(request, app=ADDRESS_FAILURES_APP, action=ADDRESS_FAILURES,
@@ -152,6 +117,15 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         # always has its profile to complete.
         return profile_step_url()
 
+    def _get_login_attempts_cache_key(self, request: HttpRequest, **credentials) -> str:
+        """Wrong passwords are counted per account, so that guessing from many addresses is
+        held back, except from a browser that signed in to the account before: those get
+        a count of their own, which a stranger's guesses never fill (participants/devices.py).
+        (allauth names this method private; pinned with allauth in requirements.txt.)"""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        device = trusted_device_id(request, credentials.get("email", credentials.get("username", "")))
+        return f"{key}:device:{device}" if device else key
+
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         # Straight to the profile step after confirming the e-mail address: nothing else
         # works before it is done (ProfileStepMiddleware), so it saves a redirect.
@@ -164,3 +138,39 @@ def _profile_with_address(email: str) -> Profile | None:
     user = (get_user_model().objects.filter(email__iexact=email).select_related("profile")
             .order_by("-last_login").first())
     return getattr(user, "profile", None) if user is not None else None
+
+
+# Multi-factor sign-in ----------------------------------------------------------------------
+
+
+class PortalMFAAdapter(DefaultMFAAdapter):
+    """allauth.mfa as the portal needs it: secrets encrypted at rest, and a privileged
+    account's last factor kept (participants/mfa.py)."""
+
+    error_messages = {
+        **DefaultMFAAdapter.error_messages,
+        "cannot_delete_authenticator": _lazy(
+            "You cannot switch off your last second factor: your role requires one. Add another first "
+            "(an authenticator app or a security key), then remove this one."
+        ),
+    }
+
+    def encrypt(self, text: str) -> str:
+        return encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return decrypt_secret(encrypted_text)
+
+    def can_delete_authenticator(self, authenticator) -> bool:
+        from .mfa import may_remove_authenticator, record_refused_removal
+
+        allowed = may_remove_authenticator(authenticator)
+        if not allowed:
+            record_refused_removal(None, authenticator)
+        return allowed
+
+    def get_public_key_credential_rp_entity(self) -> dict[str, str]:
+        # The relying party is the portal's own host (PORTAL_BASE_URL), never what a request's
+        # Host header says: ALLOWED_HOSTS admits several, and a key works for one name only.
+        # Browsers refuse an IP address here: hence http://localhost:8000 in development.
+        return {"id": urlsplit(settings.PORTAL_BASE_URL).hostname or "localhost", "name": "DICAS Portal"}

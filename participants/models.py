@@ -191,3 +191,60 @@ class Invitation(models.Model):
         if now >= self.expires_at:
             return self.Status.EXPIRED
         return self.Status.PENDING
+
+
+def new_enrolment_nonce() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class EnrolmentLink(models.Model):
+    """A single-use link, sent to a person's verified address, that lets them add a second
+    factor when they must have one and have none: promoted to a privileged role, or their
+    factor lost and removed. The password alone never enrols one (participants/mfa.py).
+
+    The e-mail carries a signed token naming this row and its nonce (participants/enrolment.py);
+    it works once (used_at), until expires_at, and not once a newer link was sent (revoked_at).
+    """
+
+    class Reason(models.TextChoices):
+        PROMOTED = "promoted", _("Given a role that needs a second factor")
+        ASKED = "asked", _("Asked for by the person")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolment_links", verbose_name=_("account"),
+    )
+    email = models.EmailField(_("sent to"))
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    nonce = models.CharField(max_length=40, default=new_enrolment_nonce, editable=False)
+    created_at = models.DateTimeField(_("sent"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("link expires"))
+    used_at = models.DateTimeField(_("used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("replaced"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("enrolment link")
+        verbose_name_plural = _("enrolment links")
+
+    def __str__(self) -> str:
+        return f"{self.email} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SecondFactorFailures(models.Model):
+    """Wrong codes typed in a row after a right password: each one beyond the first few makes
+    the next attempt wait longer (participants/mfa.py). A right code clears it."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+",
+        verbose_name=_("account"),
+    )
+    count = models.PositiveIntegerField(_("wrong codes in a row"), default=0)
+    last_failed_at = models.DateTimeField(_("last wrong code"), null=True, blank=True)
+    wait_until = models.DateTimeField(_("next attempt not before"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("wrong second-factor codes")
+        verbose_name_plural = _("wrong second-factor codes")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.count}"

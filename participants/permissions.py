@@ -6,9 +6,9 @@ from .models import Profile
 
 Role = Profile.Role
 STAFF_ROLES = frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR})
-# Accounts that see what industry must not: made by invitation only, and never usable
-# without a second factor (participants/mfa.py).
-PRIVILEGED_ROLES = frozenset({Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT})
+# Accounts that see what industry must not: made by invitation (administrators on the
+# server), and never usable without a second factor (participants/mfa.py).
+PRIVILEGED_ROLES = frozenset({Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT, Role.ADMINISTRATOR})
 # What an invitation may make someone. Industry representatives sign up themselves;
 # administrators are made by hand for the admin site.
 INVITABLE_ROLES = (Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
@@ -63,8 +63,12 @@ def is_participant(user) -> bool:
 
 
 def mfa_required(user) -> bool:
-    """Officials, co-chairs and the secretariat read what must not leak: a stolen password
-    alone must not be enough. Industry representatives may turn MFA on if they wish."""
+    """Officials, co-chairs, the secretariat and administrators read (or can change) what
+    must not leak: a stolen password alone must not be enough. Any account that reaches the
+    Django admin counts, whatever its profile says. Industry representatives may turn MFA
+    on if they wish."""
+    if user is not None and user.is_authenticated and (user.is_staff or user.is_superuser):
+        return True
     return role_of(user) in PRIVILEGED_ROLES
 
 

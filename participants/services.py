@@ -7,8 +7,10 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .models import Country, Organization, Profile, new_calendar_token
-from .permissions import can_change_role
+from .enrolment import send_enrolment_link
+from .mfa import has_second_factor
+from .models import Country, EnrolmentLink, Organization, Profile, new_calendar_token
+from .permissions import can_change_role, mfa_required
 
 
 def reset_calendar_token(*, profile: Profile) -> Profile:
@@ -84,8 +86,10 @@ def change_role(*, profile: Profile, role: str, by) -> Profile:
     carries it). Nobody changes their own role, nor an administrator's, and nobody is made
     an administrator here (participants.permissions.assignable_roles).
 
-    Side effects: the profile's role, one audit event with the old and new role. Raises
-    PermissionDenied when `by` may not give this role to this person.
+    Side effects: the profile's role, one audit event with the old and new role; for a
+    role that needs a second factor the person has not got, an enrolment link sent to
+    their verified address (participants/enrolment.py: the password alone enrols none).
+    Raises PermissionDenied when `by` may not give this role to this person.
     """
     with transaction.atomic():
         profile = Profile.objects.select_for_update(of=("self",)).select_related("user").get(pk=profile.pk)
@@ -99,4 +103,6 @@ def change_role(*, profile: Profile, role: str, by) -> Profile:
         profile.save(update_fields=["role"])
         record_event(actor=by, action=AuditEvent.Action.ROLE_CHANGED, target=profile.user,
                      detail={"from": previous, "to": role, "email": profile.user.email})
+        if mfa_required(profile.user) and not has_second_factor(profile.user):
+            send_enrolment_link(user=profile.user, reason=EnrolmentLink.Reason.PROMOTED, by=by)
     return profile

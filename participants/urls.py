@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, enrolment_views, views
 
 app_name = "participants"
 
@@ -16,4 +16,7 @@ urlpatterns = [
     path("invitations/accept/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("people/", account_views.people, name="people"),
     path("people/<int:pk>/role/", account_views.person_role, name="person_role"),
+    # Enrolling a second factor by a link sent to the verified address (enrolment_views.py).
+    path("security/enrol/", enrolment_views.enrolment_page, name="mfa_enrolment"),
+    path("security/enrol/<str:token>/", enrolment_views.enrolment_link, name="mfa_enrolment_link"),
 ]

@@ -43,7 +43,7 @@ def invite(client, cast, ministry, django_capture_on_commit_callbacks):
         client.logout()
         message = mail.outbox[-1]
         assert message.to == [email]
-        return re.search(r"http://127\.0\.0\.1:8000(/invitations/accept/[^\s]+/)", message.body).group(1)
+        return re.search(r"http://localhost:8000(/invitations/accept/[^\s]+/)", message.body).group(1)
 
     return invite
 

@@ -7,6 +7,7 @@ import pytest
 import time_machine
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.core import mail
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -17,6 +18,8 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery"
 SETUP = "/accounts/2fa/totp/activate/"
 CHALLENGE = "/accounts/2fa/authenticate/"
+# Where someone who must have a second factor and has none is sent: the link to their address.
+ENROL = "/security/enrol/"
 
 
 def signed_in_user_id(client) -> str | None:
@@ -34,9 +37,9 @@ def test_a_privileged_person_without_mfa_is_sent_to_set_it_up_from_every_page(cl
     for path in ["/", "/meetings/", "/profile/", "/my/registrations/", "/notifications/preferences/",
                  "/my/action-items/", "/invitations/", "/audit/"]:
         response = client.get(path)
-        assert response.status_code == 302 and response["Location"] == SETUP, path
+        assert response.status_code == 302 and response["Location"] == ENROL, path
     # Nothing is done on their behalf meanwhile either.
-    assert client.post("/profile/calendar-token/reset/")["Location"] == SETUP
+    assert client.post("/profile/calendar-token/reset/")["Location"] == ENROL
     # The set-up itself, signing out and the switchers stay reachable.
     assert client.get("/accounts/2fa/").status_code == 200
     assert client.get("/healthz").status_code in (200, 503)
@@ -48,6 +51,11 @@ def test_setting_up_an_authenticator_app_opens_the_portal(client, django_capture
     official = confirm_email(UserFactory(role="official", mfa=False))
     client.force_login(official)
 
+    # The set-up opens from the link sent to the person's address (test_mfa_hardening.py).
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(ENROL)
+    link = re.search(r"https?://[^/\s]+(/security/enrol/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert client.get(link)["Location"] == SETUP
     # allauth asks for the password again before a second factor is added.
     response = client.get(SETUP)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/reauthenticate/")
@@ -163,7 +171,7 @@ def test_removing_the_authenticator_sends_a_privileged_person_back_to_set_up(cli
     Authenticator.objects.filter(user=official).delete()
     # This session remembered the second factor; a new sign-in checks again.
     client.force_login(official)
-    assert client.get("/meetings/")["Location"] == SETUP
+    assert client.get("/meetings/")["Location"] == ENROL
 
 
 def test_the_demo_data_enrols_the_privileged_accounts_with_the_printed_secret(client, settings):

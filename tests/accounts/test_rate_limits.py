@@ -204,7 +204,7 @@ def test_a_colleague_who_signed_in_from_this_browser_before_is_not_refused_for_t
     browser.post("/accounts/logout/", REMOTE_ADDR=SHARED_ADDRESS)
     assert TOO_MANY in sign_in(browser, newcomer.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
     forged = Client()
-    forged.cookies["portal_known_sign_in"] = "not-a-signed-value"
+    forged.cookies["portal_device"] = "not-a-signed-value"
     assert TOO_MANY in sign_in(forged, colleague.email, PASSWORD, address=SHARED_ADDRESS).content.decode()
 
 

@@ -51,7 +51,8 @@ def test_a_person_just_made_official_must_set_up_mfa(client, cast):
     client.force_login(cast.secretariat)
     client.post(f"/people/{cast.industry.profile.pk}/role/", {"role": "official"})
     client.force_login(cast.industry)
-    assert client.get("/meetings/")["Location"] == "/accounts/2fa/totp/activate/"
+    # …through the link sent to their address (tests/accounts/test_mfa_hardening.py).
+    assert client.get("/meetings/")["Location"] == "/security/enrol/"
 
 
 def test_nobody_changes_their_own_role(client, cast):

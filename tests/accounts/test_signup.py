@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core import mail
 
 from participants.models import Organization, Profile
-from tests.factories import CountryFactory, OrganizationFactory, UserFactory
+from tests.factories import CountryFactory, OrganizationFactory, UserFactory, enrol_totp
 
 pytestmark = pytest.mark.django_db
 
@@ -184,6 +184,7 @@ def test_a_complete_profile_and_an_administrator_go_where_they_asked(client, cas
     assert client.get("/meetings/").status_code == 200
 
     admin = get_user_model().objects.create_superuser("root@example.org", "root@example.org", PASSWORD)
+    enrol_totp(admin)  # administrators need a second factor first (tests/accounts/test_administrator_mfa.py)
     client.force_login(admin)
     assert client.get("/meetings/").status_code == 200
 

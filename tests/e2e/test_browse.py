@@ -47,14 +47,14 @@ def sign_in(page, base_url: str, email: str, *, second_factor: bool = True) -> N
     page.goto(f"{base_url}/accounts/login/")
     page.locator("input[name=login]").fill(email)
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()  # not "Sign in with a passkey"
     expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
     if second_factor:
         # Officials sign in with a second factor: the code the demo accounts' authenticator
         # app shows now (load_demo prints the secret).
         expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
         page.locator("input[name=code]").fill(fresh_totp_code(DEMO_TOTP_SECRET))
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Sign In", exact=True).click()
         expect(page).not_to_have_url(re.compile(r"/accounts/2fa/"))
 
 

@@ -98,7 +98,7 @@ def test_notices_on_the_digest_wait_for_one_morning_email_with_all_of_them(
         assert "June 11, 2030 10:00 JST (Tokyo)" in part  # the meeting, in the venue's zone
         assert "Posted on June 11, 2030 15:00 JST (Tokyo)" in part
         assert "Ministry of Defense, Ichigaya" in part
-        assert f"http://127.0.0.1:8000{group_meeting.get_absolute_url()}" in part
+        assert f"http://localhost:8000{group_meeting.get_absolute_url()}" in part
     assert digest.body.index("Agenda published:") < digest.body.index("Minutes published:")
     assert "2 notices" in digest.body
     # Through the outbox like any notice: its own delivery, sent, with a Message-ID.
@@ -278,7 +278,7 @@ def test_the_digest_unsubscribes_in_one_click_from_what_it_gathers(cast, group_m
     [digest] = mails_to(digest_reader)
 
     assert digest.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    link = re.fullmatch(r"<http://127\.0\.0\.1:8000(/notifications/unsubscribe/([^/]+)/)>",
+    link = re.fullmatch(r"<http://localhost:8000(/notifications/unsubscribe/([^/]+)/)>",
                         digest.extra_headers["List-Unsubscribe"])
     assert read_unsubscribe_token(link.group(2)) == (digest_reader.pk, DIGEST_CATEGORY)
     assert "Stop the daily digest:" in digest.body

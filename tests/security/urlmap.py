@@ -13,8 +13,9 @@ from django.utils import timezone
 from forums.models import Document, Meeting, Minutes, Registration
 from notifications.emails import unsubscribe_token
 from notifications.models import Dispatch
+from participants.enrolment import enrolment_token
 from participants.invitations import invitation_token
-from participants.models import Invitation
+from participants.models import EnrolmentLink, Invitation
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
@@ -107,6 +108,8 @@ def build_world(cast, media_root) -> World:
     action_item = ActionItemFactory(working_group=cast.group_a, meeting=group, owner_person=cast.member)
     dispatch = Dispatch.objects.create(event=Dispatch.Event.AGENDA_PUBLISHED, audience=Dispatch.Audience.SECRETARIAT,
                                        target=public)
+    enrolment_link = EnrolmentLink.objects.create(user=cast.member, email=cast.member.email,
+                                                  reason=EnrolmentLink.Reason.ASKED, expires_at=now + timedelta(days=1))
     invitation = Invitation.objects.create(
         email="invitee@mod.example", role="official", organization=OrganizationFactory(),
         invited_by=cast.secretariat, expires_at=now + timedelta(days=7),
@@ -117,6 +120,7 @@ def build_world(cast, media_root) -> World:
         "in_review": in_review, "published": published, "public_paper": public_paper,
         "group_paper": group_paper, "action_item": action_item, "dispatch": dispatch,
         "invitation": invitation, "invitation_token": invitation_token(invitation),
+        "enrolment_token": enrolment_token(enrolment_link),
         "unsubscribe_token": unsubscribe_token(person_id=cast.member.pk, category="agenda"),
         "calendar_token": cast.member.profile.calendar_token,
         "industry_profile": cast.industry.profile,

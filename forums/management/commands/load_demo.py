@@ -23,7 +23,7 @@ from participants.permissions import PRIVILEGED_ROLES
 from working_groups.models import Membership, WorkingGroup
 
 DEMO_PASSWORD = "dicas-demo-2024"
-# Officials, co-chairs and the secretariat must sign in with a second factor: their demo
+# Officials, co-chairs, the secretariat and the administrator must sign in with a second factor: their demo
 # accounts share this authenticator-app secret (base32), printed by the command so that
 # it can be added to an app such as Google Authenticator, 1Password or FreeOTP.
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPDICASDEMOTWOFOUR"
@@ -107,7 +107,7 @@ class Command(BaseCommand):
         for email, _name, _name_ja, role, *_rest in ACCOUNTS:
             self.stdout.write(f"  {role:<14} {email}{'  (authenticator app)' if role in MFA_ROLES else ''}")
         self.stdout.write(
-            f"Officials, co-chairs and the secretariat also need a code from an authenticator app: "
+            f"Officials, co-chairs, the secretariat and the administrator also need a code from an authenticator app: "
             f"add the secret {DEMO_TOTP_SECRET} (TOTP, 6 digits, 30 seconds) to one."
         )
 
