@@ -36,8 +36,7 @@ def not_found_or_sign_in(request):
     followed a link from an e-mail, is asked to sign in and then brought back here; whoever
     is signed in and still may not see it gets the 404 page."""
     if not request.user.is_authenticated:
-        messages.info(request, _("Sign in to continue. If your account may see the page you asked for, "
-                                 "you will be brought back to it."))
+        # The sign-in page says why they are there (templates/account/login.html).
         return redirect_to_login(request.get_full_path())
     raise Http404
 
