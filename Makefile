@@ -26,6 +26,7 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 	touch $@ $(RUN_STAMP)
 
 ## Set up and serve the portal with demo data on http://localhost:8000 (SQLite, tasks in-process).
+## `make run HOST=… PORT=…` serves elsewhere; the links in e-mails follow (dicas_portal/serving.py).
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -344,9 +344,24 @@ if CELERY_BROKER_URL.startswith("redis://"):
 
 ## NOTIFICATIONS
 
-# E-mails are written by the worker, which has no request to take the host from.
-# localhost, not 127.0.0.1: browsers refuse an IP address as a WebAuthn relying party.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://localhost:8000")
+# E-mails are written by the worker, which has no request to take the host from. In
+# production, unless set, the portal's own name in ALLOWED_HOSTS over HTTPS; on a developer's
+# machine the address `manage.py runserver` serves (PORTAL_SERVED_URL, dicas_portal/serving.py),
+# so that `make run PORT=8123` links to :8123. localhost, not 127.0.0.1: browsers refuse an
+# IP address as a WebAuthn relying party.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
+if not PORTAL_BASE_URL and PRODUCTION:
+    _portal_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
+    if not _portal_host or _portal_host.startswith(".") or "*" in _portal_host:
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(
+            "PORTAL_BASE_URL must be set (e.g. https://dicas-portal.example/): the first of ALLOWED_HOSTS "
+            f"({_portal_host or 'none'}) names no single host for the links in e-mails"
+        )
+    PORTAL_BASE_URL = f"https://{_portal_host}/"
+elif not PORTAL_BASE_URL:
+    PORTAL_BASE_URL = env.str("PORTAL_SERVED_URL", default="http://localhost:8000/")
 # The domain after "@" in every calendar UID and Message-ID the portal writes. Calendar and
 # mail programs take an identifier to be unique in the world: two installations must not
 # share one, so it is this installation's own host unless told otherwise.

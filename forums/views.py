@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -31,14 +31,13 @@ SCHEDULE_PAGE_SIZE = 20
 BAD_REQUEST = 400
 
 
-def not_found_or_sign_in(request):
+def not_found_or_sign_in(request: HttpRequest) -> HttpResponse:
     """The answer for a meeting page the viewer may not see, the same as for one that
     does not exist (its existence must not leak). A signed-out visitor, who typically
     followed a link from an e-mail, is asked to sign in and then brought back here; whoever
     is signed in and still may not see it gets the 404 page."""
     if not request.user.is_authenticated:
-        messages.info(request, _("Sign in to continue. If your account may see the page you asked for, "
-                                 "you will be brought back to it."))
+        # The sign-in page says why they are there (templates/account/login.html).
         return redirect_to_login(request.get_full_path())
     raise Http404
 

@@ -1,7 +1,3 @@
-// Script runs: the header's menus may be closed and opened (base.html; without script
-// they stay open and the phone's drawer is laid out in the page).
-document.body.classList.remove("portal-no-js");
-
 // A visitor who has not chosen a time zone sees times in their browser's zone:
 // remember it in the cookie the server reads, then show the page again once.
 (function () {
