@@ -36,6 +36,8 @@ class Dispatch(models.Model):
         ACTION_ITEM_ASSIGNED = "action_item_assigned", _("Action item assigned")
         ACTION_ITEM_OVERDUE = "action_item_overdue", _("Action item overdue")
         INVITATION = "invitation", _("Invitation")
+        # An affiliation or a co-chair or secretariat role reaches its review date within 30 days.
+        REVIEW_DUE = "review_due", _("Review of an affiliation or role due")
         # One person's morning e-mail gathering the notices held for it (notifications/digests.py).
         DIGEST = "digest", _("Daily digest")
 
@@ -99,6 +101,7 @@ class Category(models.TextChoices):
     PAPERS = "papers", _("New papers")
     ACTION_ITEMS = "action_items", _("Action items")
     REGISTRATIONS = "registrations", _("Registrations for the meetings you run")
+    REVIEWS = "reviews", _("Affiliations and roles due for review")
 
 
 # The digest e-mail's own unsubscribe unit. Not a Category (the settings page lists those):
@@ -129,6 +132,7 @@ CATEGORY_OF_EVENT: dict[str, str] = {
     E.PAPER_ADDED: Category.PAPERS,
     E.ACTION_ITEM_ASSIGNED: Category.ACTION_ITEMS,
     E.ACTION_ITEM_OVERDUE: Category.ACTION_ITEMS,
+    E.REVIEW_DUE: Category.REVIEWS,
 }
 REGISTRATION_EVENTS = frozenset(event for event, category in CATEGORY_OF_EVENT.items()
                                 if category == Category.REGISTRATIONS)

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
+from .affiliations import request_affiliation
 from .models import Country, Organization, Profile, new_calendar_token
 from .permissions import can_change_role
 
@@ -54,7 +55,9 @@ def save_profile_details(
     Side effects: creates the person's profile if they have none, with the industry role
     (self sign-up never gives another; an existing role is left as it is); with
     `new_organization`, reuses the organisation of that name awaiting confirmation or creates
-    it unconfirmed, for the secretariat to confirm. Raises ValidationError for invalid values.
+    it unconfirmed, for the secretariat to confirm. Naming another organisation than the current
+    affiliation's ends that one and asks for the new one (participants/affiliations.py): it
+    counts once verified. Raises ValidationError for invalid values.
     """
     with transaction.atomic():
         profile, _created = Profile.objects.select_for_update().get_or_create(
@@ -76,6 +79,8 @@ def save_profile_details(
         profile.time_zone = time_zone
         profile.full_clean(validate_unique=False, validate_constraints=False)
         profile.save()
+        if organization is not None:
+            request_affiliation(profile=profile, organization=organization)
     return profile
 
 

@@ -1,9 +1,11 @@
 """Receivers of the sign-in and MFA signals that concern participants' sessions."""
 
+from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from .affiliations import verify_by_email_domain
 from .mfa import forget_second_factor, remember_second_factor
 from .sessions import start_session_clock
 
@@ -26,3 +28,9 @@ def second_factor_added(sender, request, user, authenticator, **kwargs) -> None:
 def second_factor_removed(sender, request, user, authenticator, **kwargs) -> None:
     if request is not None:
         forget_second_factor(request)
+
+
+@receiver(email_confirmed, dispatch_uid="participants.verify_affiliation_by_domain")
+def affiliation_by_confirmed_address(sender, request, email_address, **kwargs) -> None:
+    # An address just confirmed at a domain verified for the organisation the person named.
+    verify_by_email_domain(person=email_address.user)

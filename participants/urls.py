@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, views
+from . import account_views, affiliation_views, views
 
 app_name = "participants"
 
@@ -16,4 +16,12 @@ urlpatterns = [
     path("invitations/accept/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("people/", account_views.people, name="people"),
     path("people/<int:pk>/role/", account_views.person_role, name="person_role"),
+    # Verified affiliations (affiliation_views.py): the secretariat's requests, reviews and domains.
+    path("affiliations/", affiliation_views.affiliations, name="affiliations"),
+    path("affiliations/<int:pk>/approve/", affiliation_views.affiliation_approve, name="affiliation_approve"),
+    path("affiliations/<int:pk>/decline/", affiliation_views.affiliation_decline, name="affiliation_decline"),
+    path("affiliations/reviews/<int:pk>/renew/", affiliation_views.review_renew, name="review_renew"),
+    path("affiliations/domains/", affiliation_views.verified_domains, name="verified_domains"),
+    path("affiliations/domains/<int:pk>/remove/", affiliation_views.verified_domain_remove,
+         name="verified_domain_remove"),
 ]

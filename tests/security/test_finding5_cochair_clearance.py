@@ -50,6 +50,9 @@ def test_the_forums_cochairs_read_every_groups_export_controlled_minutes_and_pap
     paper = export_controlled_paper(cast, cast.group_b)
     signed_in(client, cochair)
     assert client.get(reverse("forums:minutes_version", args=[minutes.pk])).status_code == 200
+    # Cleared: the handling rule first, as for anyone's first download of such a paper.
+    assert download(client, paper)["Location"] == reverse("forums:paper_handling", args=[paper.pk])
+    client.post(reverse("forums:paper_handling", args=[paper.pk]), {"acknowledge": "yes"})
     assert download(client, paper).status_code == 200
 
 

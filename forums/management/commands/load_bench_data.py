@@ -183,7 +183,8 @@ class Command(BaseCommand):
                     "reviews_action_items": item.reviews_action_items,
                 })
             AgendaVersion.objects.bulk_create(
-                [AgendaVersion(meeting_id=pk, number=1, items=items, changes={}, published_at=now)
+                [AgendaVersion(meeting_id=pk, number=1, items=items, changes={}, published_at=now,
+                               search_text=AgendaVersion.search_text_of(items))
                  for pk, items in snapshots.items() if items],
                 batch_size=BATCH,
             )
