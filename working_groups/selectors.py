@@ -62,13 +62,14 @@ def group_meetings(*, user, group: WorkingGroup) -> QuerySet[Meeting]:
 
 
 
-def mark_overdue(items: Iterable[ActionItem], *, viewer) -> list[ActionItem]:
+def mark_overdue(items: Iterable[ActionItem], *, viewer, group_ids: Iterable[int] | None = None) -> list[ActionItem]:
     """Sets `overdue` on each item against today in the viewer's time zone (activated per
     request), and `shown_meeting`: the meeting it was raised at, only if `viewer` may see it
-    (an owner outside the group must not learn a closed meeting's title from their list)."""
+    (an owner outside the group must not learn a closed meeting's title from their list).
+    `group_ids`: the viewer's working groups, when the caller has read them already."""
     today = timezone.localdate()
     marked = list(items)
-    group_ids = set(Membership.objects.filter(person=viewer).values_list("working_group_id", flat=True)) if (
+    group_ids = set(group_ids) if group_ids is not None else set(Membership.objects.filter(person=viewer).values_list("working_group_id", flat=True)) if (
         viewer is not None and viewer.is_authenticated and any(item.meeting_id for item in marked)) else set()
     for item in marked:
         item.overdue = item.is_overdue(today)

@@ -65,7 +65,7 @@ def group_detail(request, slug: str):
         )),
         "action_items": SimpleLazyObject(
             lambda: selectors.mark_overdue(selectors.open_action_items(user=request.user, groups=[group]),
-                                           viewer=request.user)
+                                           viewer=request.user, group_ids=group_ids)
             if sees_workings
             else []
         ),

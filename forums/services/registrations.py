@@ -23,6 +23,7 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
+from participants.models import Organization
 from participants.onboarding import profile_is_complete
 from participants.permissions import Role, role_of, verified_organization_id
 from participants.timezones import zone_place_name
@@ -266,6 +267,8 @@ def register(*, meeting: Meeting, person, note: str = "", consent: bool) -> Regi
             registration.decline_reason = ""
         # Only an organisation the portal verified counts the seat (a named one could be anyone's).
         organization_id = verified_organization_id(person)
+        if organization_id is not None and not Organization.objects.filter(pk=organization_id, confirmed=True).exists():
+            organization_id = None  # an organisation still awaiting confirmation counts for nobody
         registration.organization_id = organization_id
         registration.note = note
         registration.consent_given_at = now
