@@ -293,3 +293,23 @@ def test_a_release_marking_names_the_countries_and_the_clearance_reads_it(client
     export_paper.save()
     page = client.get(reverse("forums:paper_handling", args=[export_paper.pk])).content.decode()
     assert "REL TO" in page
+
+
+@pytest.mark.parametrize("path", ["/affiliations/", "/affiliations/domains/"])
+def test_the_secretariats_pages_take_the_same_queries_for_5_and_60_rows(client, cast, django_assert_max_num_queries,
+                                                                         path):
+    def add(count: int, start: int) -> None:
+        for n in range(start, start + count):
+            organization = OrganizationFactory(name=f"Yard {n} K.K.")
+            VerifiedDomain.objects.create(organization=organization, domain=f"yard{n}.example")
+            newcomer(organization)
+            ProfileFactory(user=UserFactory(), organization=organization, affiliation_review_on=date.today())
+
+    client.force_login(cast.secretariat)
+    add(5, 0)
+    client.get(path)  # the frame and the session, made once per process
+    with django_assert_max_num_queries(12) as few:
+        assert client.get(path).status_code == 200
+    add(55, 5)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(path).status_code == 200
