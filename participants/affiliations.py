@@ -104,8 +104,12 @@ def record_invited_affiliation(*, profile: Profile, by) -> Affiliation:
     """The organisation an invitation named, chosen by the secretariat: verified from the start.
 
     Side effects: a verified Affiliation (method invitation), the profile's verified
-    organisation and review date, one audit event."""
+    organisation and review date (and the role's, for a co-chair or the secretariat), one
+    audit event."""
     with transaction.atomic():
+        if profile.role in REVIEWED_ROLES:
+            profile.role_review_on = default_review_on()
+            profile.save(update_fields=["role_review_on"])
         affiliation = Affiliation.objects.create(person=profile.user, organization=profile.organization)
         return _verify(affiliation=affiliation, profile=profile, method=Affiliation.Method.INVITATION, by=by,
                        review_on=None)

@@ -7,9 +7,9 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .affiliations import request_affiliation
+from .affiliations import default_review_on, request_affiliation
 from .models import Country, Organization, Profile, new_calendar_token
-from .permissions import can_change_role
+from .permissions import REVIEWED_ROLES, can_change_role
 
 
 def reset_calendar_token(*, profile: Profile) -> Profile:
@@ -81,6 +81,8 @@ def save_profile_details(
         profile.save()
         if organization is not None:
             request_affiliation(profile=profile, organization=organization)
+            # A verified domain may have confirmed it on the spot.
+            profile.refresh_from_db(fields=["verified_organization", "affiliation_review_on"])
     return profile
 
 
@@ -100,8 +102,10 @@ def change_role(*, profile: Profile, role: str, by) -> Profile:
         if previous == role:
             return profile
         profile.role = role
+        # People leave their posts: a co-chair or secretariat role is reviewed within a year.
+        profile.role_review_on = default_review_on() if role in REVIEWED_ROLES else None
         profile.full_clean(validate_unique=False, validate_constraints=False)
-        profile.save(update_fields=["role"])
+        profile.save(update_fields=["role", "role_review_on"])
         record_event(actor=by, action=AuditEvent.Action.ROLE_CHANGED, target=profile.user,
                      detail={"from": previous, "to": role, "email": profile.user.email})
     return profile

@@ -313,3 +313,28 @@ def test_the_secretariats_pages_take_the_same_queries_for_5_and_60_rows(client, 
     add(55, 5)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(path).status_code == 200
+
+
+def test_naming_the_organisation_of_a_verified_domain_on_the_profile_counts_at_once(client, mod):
+    VerifiedDomain.objects.create(organization=mod, domain="mod.go.jp")
+    user = UserFactory(username="abe@mod.go.jp", email="abe@mod.go.jp")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+    ProfileFactory(user=user, role="official", organization=None, verified_organization=None)
+    client.force_login(user)
+    response = client.post(reverse("participants:profile_details"), {
+        "full_name": "Abe", "organization": mod.pk, "preferred_language": "en", "time_zone": "Asia/Tokyo"},
+        HTTP_ACCEPT_LANGUAGE="en", follow=True)
+    assert "until then you see public meetings only" not in response.content.decode()
+    user.profile.refresh_from_db()
+    assert user.profile.verified_organization == mod
+
+
+def test_a_cochair_or_secretariat_role_given_carries_a_review_date(cast):
+    from participants.services import change_role
+
+    change_role(profile=cast.outsider.profile, role="cochair", by=cast.secretariat)
+    cast.outsider.profile.refresh_from_db()
+    assert cast.outsider.profile.role_review_on == date.today() + timedelta(days=365)
+    change_role(profile=cast.outsider.profile, role="official", by=cast.secretariat)
+    cast.outsider.profile.refresh_from_db()
+    assert cast.outsider.profile.role_review_on is None

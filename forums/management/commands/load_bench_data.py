@@ -90,7 +90,8 @@ class Command(BaseCommand):
         Profile.objects.bulk_create(
             [
                 Profile(user=user, full_name=f"Bench Person {index}", full_name_ja=f"ベンチ 太郎{index}",
-                        organization=orgs[index % len(orgs)], role=roles[index % len(roles)],
+                        organization=orgs[index % len(orgs)], verified_organization=orgs[index % len(orgs)],
+                        role=roles[index % len(roles)],
                         preferred_language="ja" if index % 2 else "en", time_zone=ZONES[index % len(ZONES)])
                 for index, user in enumerate(users) if user.pk not in have_profile
             ],

@@ -21,7 +21,7 @@ from forums.models import AgendaItem, CoChair, Document, Forum, ForumCountry, Me
 from forums.services.agenda import seed_published_agenda
 from participants.affiliations import default_review_on
 from participants.models import Affiliation, Country, Organization, Profile, VerifiedDomain
-from participants.permissions import PRIVILEGED_ROLES
+from participants.permissions import PRIVILEGED_ROLES, REVIEWED_ROLES
 from working_groups.models import Membership, WorkingGroup
 
 DEMO_PASSWORD = "dicas-demo-2024"
@@ -242,7 +242,8 @@ class Command(BaseCommand):
             )
         profile.verified_organization = profile.organization if verified else None
         profile.affiliation_review_on = default_review_on() if verified else None
-        profile.save(update_fields=["verified_organization", "affiliation_review_on"])
+        profile.role_review_on = default_review_on() if profile.role in REVIEWED_ROLES else None
+        profile.save(update_fields=["verified_organization", "affiliation_review_on", "role_review_on"])
 
     def load_papers(self, forum, groups) -> None:
         """A paper of each marking for each working group's next meeting (one export-controlled
