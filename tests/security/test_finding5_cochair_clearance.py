@@ -67,3 +67,24 @@ def test_a_cochair_office_of_an_observer_country_clears_nobody(client, cast, cou
     signed_in(client, cochair)
     assert client.get(reverse("forums:minutes_version", args=[minutes.pk])).status_code == 404
     assert download(client, paper).status_code == 404
+
+
+def test_no_other_page_shows_a_cochair_outside_the_offices_export_controlled_minutes(
+        client, cast, countries, group_b_meeting):
+    """The meeting page, the versions list, the comparison and the approval: the same rule."""
+    published = export_controlled_minutes(group_b_meeting)
+    published.body = "Seeker production figures: 480 a year."
+    published.save()
+    in_review = MinutesFactory(meeting=group_b_meeting, version=2, status=Minutes.Status.IN_REVIEW,
+                               marking="export_controlled", body="Amended seeker production figures.")
+    signed_in(client, cast.cochair)
+    assert "480 a year" not in client.get(group_b_meeting.get_absolute_url()).content.decode()
+    versions = client.get(reverse("forums:minutes_versions", args=[group_b_meeting.pk]))
+    assert reverse("forums:minutes_version", args=[published.pk]) not in versions.content.decode()
+    compared = client.get(reverse("forums:minutes_diff", args=[group_b_meeting.pk]), {"old": 1, "new": 2})
+    assert "seeker" not in compared.content.decode().lower()
+    workflow = client.get(reverse("forums:minutes_workflow", args=[group_b_meeting.pk])).content.decode()
+    assert "Amended seeker production figures" not in workflow
+    client.post(reverse("forums:minutes_approve", args=[in_review.pk]))
+    in_review.refresh_from_db()
+    assert in_review.status == Minutes.Status.IN_REVIEW
