@@ -1,32 +1,13 @@
-"""What the regression tests of the penetration test's findings (issue 13) share: the
-forum's country standings, people of a given organisation, an export-controlled paper, the
-profile form as a person posts it."""
+"""What the regression tests of the penetration test's findings (issue 13) share: people of a
+given organisation, an export-controlled paper, the profile form as a person posts it (the
+fixtures are in tests/security/conftest.py)."""
 
-import pytest
 from django.core.files.base import ContentFile
 from django.urls import reverse
 
-from forums.models import Document, ForumCountry
+from forums.models import Document
 from participants.models import Organization
-from tests.factories import CountryFactory, ProfileFactory, UserFactory
-
-
-@pytest.fixture
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def countries(cast):
-    """The forum's standing: Japan and the United States members, Australia an observer."""
-    forum = cast.group_a.forum
-    japan = CountryFactory(code="JP")
-    us = CountryFactory(code="US", name_en="United States", name_ja="米国")
-    australia = CountryFactory(code="AU", name_en="Australia", name_ja="オーストラリア")
-    for country, standing in ((japan, "member"), (us, "member"), (australia, "observer")):
-        ForumCountry.objects.create(forum=forum, country=country, standing=standing)
-    return {"JP": japan, "US": us, "AU": australia}
+from tests.factories import ProfileFactory, UserFactory
 
 
 def signed_in(client, someone):

@@ -10,7 +10,7 @@ from participants.models import Organization
 from tests.factories import MembershipFactory, OrganizationFactory
 from working_groups.models import Membership
 
-from .findings import countries, download, export_controlled_paper, media_root, person, profile_form, signed_in  # noqa: F401
+from .findings import download, export_controlled_paper, person, profile_form, signed_in
 
 pytestmark = pytest.mark.django_db
 

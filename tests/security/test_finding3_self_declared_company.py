@@ -11,7 +11,7 @@ from forums.models import Meeting, Registration
 from participants.models import Organization
 from tests.factories import ActionItemFactory, MeetingFactory, OrganizationFactory
 
-from .findings import countries, person, profile_form, signed_in  # noqa: F401
+from .findings import person, profile_form, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from forums.models import CoChair, Meeting, Minutes
 from participants.models import Organization
 from tests.factories import MeetingFactory, MinutesFactory, OrganizationFactory, confirm_email
 
-from .findings import countries, download, export_controlled_paper, media_root, person, signed_in  # noqa: F401
+from .findings import download, export_controlled_paper, person, signed_in
 
 pytestmark = pytest.mark.django_db
 
