@@ -43,7 +43,7 @@ def _organization_detail(organization: Organization | None) -> dict:
             "country": organization.country_id}
 
 
-def _end_current(*, person, profile: Profile, now, reason: str, by) -> None:
+def _end_current(*, person, now, reason: str, by) -> None:
     current = Affiliation.objects.select_for_update().filter(person=person,
                                                              status__in=Affiliation.CURRENT_STATUSES).first()
     if current is None:
@@ -87,7 +87,7 @@ def request_affiliation(*, profile: Profile, organization: Organization) -> Affi
         if current is not None and current.organization_id == organization.pk:
             return current
         now = timezone.now()
-        _end_current(person=person, profile=profile, now=now, reason="another organisation named", by=person)
+        _end_current(person=person, now=now, reason="another organisation named", by=person)
         if profile.verified_organization_id is not None:
             profile.verified_organization = None
             profile.affiliation_review_on = None
@@ -283,7 +283,7 @@ def end_lapsed(*, today: date | None = None) -> LapseReport:
             profile = Profile.objects.select_for_update().select_related("user").get(pk=profile_id)
             if profile.affiliation_review_on is None or profile.affiliation_review_on >= today:
                 continue
-            _end_current(person=profile.user, profile=profile, now=timezone.now(), reason="review date passed",
+            _end_current(person=profile.user, now=timezone.now(), reason="review date passed",
                          by=None)
             profile.verified_organization = None
             profile.save(update_fields=["verified_organization"])
