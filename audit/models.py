@@ -30,6 +30,17 @@ class AuditEvent(models.Model):
         MFA_ENROLMENT_LINK_SENT = "account.mfa_enrolment_link_sent", _("Enrolment link sent")
         MFA_ENROLMENT_LINK_USED = "account.mfa_enrolment_link_used", _("Enrolment link used")
         ROLE_CHANGED = "account.role_changed", _("Role changed")
+        ROLE_LAPSED = "account.role_lapsed", _("Role lapsed at its review date")
+        ROLE_RENEWED = "account.role_renewed", _("Role renewed")
+        # Affiliations and the organisations and domains behind them
+        AFFILIATION_REQUESTED = "affiliation.requested", _("Affiliation requested")
+        AFFILIATION_VERIFIED = "affiliation.verified", _("Affiliation verified")
+        AFFILIATION_DECLINED = "affiliation.declined", _("Affiliation declined")
+        AFFILIATION_ENDED = "affiliation.ended", _("Affiliation ended")
+        AFFILIATION_RENEWED = "affiliation.renewed", _("Affiliation renewed")
+        ORGANIZATION_CONFIRMED = "organization.confirmed", _("Organisation confirmed")
+        DOMAIN_VERIFIED = "domain.verified", _("E-mail domain verified")
+        DOMAIN_REMOVED = "domain.removed", _("Verified e-mail domain removed")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
@@ -52,6 +63,7 @@ class AuditEvent(models.Model):
         MINUTES_AMENDED = "minutes.amended", _("Minutes amendment started")
         PAPER_ADDED = "paper.added", _("Paper added")
         PAPER_DOWNLOADED = "paper.downloaded", _("Paper downloaded")
+        HANDLING_ACKNOWLEDGED = "paper.handling_acknowledged", _("Handling rule acknowledged")
         # Registrations
         REGISTRATION_APPROVED = "registration.approved", _("Registration approved")
         REGISTRATION_DECLINED = "registration.declined", _("Registration declined")

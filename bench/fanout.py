@@ -148,7 +148,8 @@ def make_group(slug: str, size: int):
             for n in range(size))
         zones = ["Asia/Tokyo", "America/New_York", "Pacific/Honolulu"]
         Profile.objects.bulk_create(
-            Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization, full_name=f"Official {n}",
+            Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization,
+                    verified_organization=organization, full_name=f"Official {n}",
                     full_name_ja=f"職員 {n}", preferred_language="ja" if n % 2 else "en", time_zone=zones[n % 3])
             for n, user in enumerate(users))
         Membership.objects.bulk_create(Membership(working_group=group, person=user) for user in users)

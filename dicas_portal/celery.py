@@ -29,6 +29,12 @@ app.conf.beat_schedule = {
     },
     # Each person's digest at 07:00 their time (notifications/digests.py): on the quarter
     # hours of the clock, not of beat's start, as some zones are 30 or 45 minutes off.
+    # Lapsed affiliations and roles stop counting; the secretariat hears of reviews due within
+    # 30 days (participants/affiliations.py). Hourly: each run is idempotent.
+    "review-affiliations-and-roles": {
+        "task": "participants.review_affiliations_and_roles",
+        "schedule": crontab(minute=5),
+    },
     "record-daily-digests": {
         "task": "notifications.record_digests",
         "schedule": crontab(minute="*/15"),

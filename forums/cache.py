@@ -53,7 +53,13 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.safestring import SafeString, mark_safe
 
-from participants.permissions import is_participant, is_secretariat, role_of, sees_every_meeting
+from participants.permissions import (
+    is_participant,
+    is_secretariat,
+    role_of,
+    sees_every_meeting,
+    verified_organization_id,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -378,24 +384,50 @@ def visibility_class(request) -> str:
     if sees_every_meeting(user):
         return "cochair"
     if not is_participant(user):
-        return "anonymous"
+        # Signed in without a verified affiliation: public meetings only, as for visitors, but
+        # kept apart from them (the pages around the fragments differ for a signed-in person).
+        return "unverified" if user.is_authenticated else "anonymous"
     return "groups:" + ",".join(str(pk) for pk in group_ids_of(request))
+
+
+def observer_group_ids_of(request) -> tuple[int, ...]:
+    """The groups the viewer sits in as an observer only: they do not count for
+    export-controlled papers (forums.permissions.PaperClearance)."""
+    cached = getattr(request, "_portal_observer_group_ids", None)
+    if cached is None:
+        from working_groups.models import Membership
+
+        user = request.user
+        cached = cached_fragment(
+            "observer_group_ids",
+            (user.pk,),
+            lambda: tuple(sorted(Membership.objects.filter(person=user, role=Membership.Role.OBSERVER)
+                                 .values_list("working_group_id", flat=True))),
+            depends_on=(PEOPLE,),
+            request=request,
+        )
+        request._portal_observer_group_ids = cached
+    return cached
 
 
 def clearance_class(request) -> str:
     """What decides which papers and minutes the viewer may open besides the meetings they
-    see (forums.permissions.PaperClearance): their role, and, for members of a group
-    (export-controlled papers), their organisation (whose country counts)."""
+    see (forums.permissions.PaperClearance): their role, their groups and the ones they only
+    observe, and their *verified* organisation (whose country counts, and which co-chair
+    office it is), never the one they merely named: a person awaiting approval shares no
+    fragment with a verified colleague of the same organisation."""
     user = request.user
     visibility = visibility_class(request)
-    if visibility in ("secretariat", "anonymous"):
+    if visibility in ("secretariat", "anonymous", "unverified"):
         return visibility
     # A co-chair sees every meeting, but opens a group's export-controlled papers only as
-    # one of its members: the groups count here for everyone.
+    # one of its members or as one of the forum's co-chair offices: groups and organisation
+    # count here for everyone.
     groups = group_ids_of(request)
-    profile = getattr(user, "profile", None)
-    organization = profile.organization_id if profile is not None and groups else None
-    return f"{visibility}|{role_of(user)}|{','.join(map(str, groups))}|{organization}"
+    observed = observer_group_ids_of(request) if groups else ()
+    organization = verified_organization_id(user)
+    return (f"{visibility}|{role_of(user)}|{','.join(map(str, groups))}|{','.join(map(str, observed))}"
+            f"|{organization}")
 
 
 def viewer_parts(request) -> tuple[str, str]:

@@ -3,14 +3,14 @@
 from datetime import date, datetime, time
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Country
 from working_groups.models import WorkingGroup
 
-from .models import Meeting
+from .models import AgendaVersion, Meeting
 
 MAX_TEXT_LENGTH = 200
 EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
@@ -94,9 +94,13 @@ def apply_schedule_filters(meetings: QuerySet[Meeting], filters: dict) -> QueryS
     if end := filters.get("end"):
         meetings = meetings.filter(starts_at__lte=_day_bounds(end, end_of_day=True))
     if text := filters.get("q"):
-        matching_agenda = Meeting.objects.filter(
-            Q(agenda_items__title_en__icontains=text) | Q(agenda_items__title_ja__icontains=text)
-        ).values("pk")
+        # The published agenda only, as readers see it (its latest version): never the draft
+        # items, whose titles a visitor could otherwise recover a letter at a time.
+        latest = AgendaVersion.objects.filter(meeting=OuterRef("meeting")).order_by("-number").values("number")[:1]
+        matching_agenda = (
+            AgendaVersion.objects.filter(search_text__icontains=text)
+            .annotate(latest=Subquery(latest)).filter(number=F("latest")).values("meeting_id")
+        )
         meetings = meetings.filter(
             Q(title_en__icontains=text) | Q(title_ja__icontains=text) | Q(pk__in=matching_agenda)
         )

@@ -82,6 +82,13 @@ class CoChair(models.Model):
         related_name="cochair_offices",
         verbose_name=_("account of the office holder"),
     )
+    # The government organisation the office belongs to (OUSD(A&S), ATLA): co-chairs whose
+    # verified affiliation is with it are cleared for every group's export-controlled
+    # minutes and papers (forums.permissions.PaperClearance), when the country is a member.
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, null=True, blank=True, related_name="cochair_offices",
+        verbose_name=_("organisation of the office"),
+    )
 
     class Meta:
         ordering = ["country"]
@@ -313,6 +320,9 @@ class AgendaVersion(models.Model):
         verbose_name=_("published by"),
     )
     published_at = models.DateTimeField(_("published"))
+    # The items' titles in both languages as published: what the schedule's text filter
+    # searches, so that it never reaches the draft items (forums.filters).
+    search_text = models.TextField(editable=False, blank=True)
 
     class Meta:
         ordering = ["meeting", "-number"]
@@ -328,6 +338,14 @@ class AgendaVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting} · agenda v{self.number}"
+
+    @staticmethod
+    def search_text_of(items: list[dict]) -> str:
+        return "\n".join(title for item in items for title in (item.get("title_en"), item.get("title_ja")) if title)
+
+    def save(self, *args, **kwargs) -> None:
+        self.search_text = self.search_text_of(self.items)
+        super().save(*args, **kwargs)
 
 
 # The handling markings of papers, shared by the minutes (Document.Marking is declared below).
@@ -431,6 +449,9 @@ class Document(models.Model):
     marking = models.CharField(
         _("handling marking"), max_length=20, choices=Marking.choices, default=Marking.OFFICIAL_USE_ONLY
     )
+    # "REL TO USA, JPN": the ISO codes of the countries the paper may be released to. Empty:
+    # the marking alone decides. Read by forums.permissions.PaperClearance.
+    releasable_to = models.JSONField(_("releasable to"), default=list, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -453,6 +474,16 @@ class Document(models.Model):
     def clean(self) -> None:
         if self.meeting_id and self.working_group_id:
             raise ValidationError(_("A paper belongs to a meeting or to a working group, not both."))
+        if self.releasable_to and self.marking == self.Marking.PUBLIC:
+            raise ValidationError({"releasable_to": _("A public paper is releasable to everyone: name no countries.")})
+
+    @property
+    def release_line(self) -> str:
+        """The countries as a marking prints them: "REL TO USA, JPN"."""
+        if not self.releasable_to:
+            return ""
+        trigraphs = dict(Country.objects.filter(code__in=self.releasable_to).values_list("code", "trigraph"))
+        return "REL TO " + ", ".join(trigraphs.get(code) or code for code in self.releasable_to)
 
 
 def new_checkin_code() -> str:

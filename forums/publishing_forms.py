@@ -5,7 +5,7 @@ from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from participants.models import Organization
+from participants.models import Country, Organization
 
 from .models import MARKING_CHOICES, AgendaItem, Document
 
@@ -69,10 +69,18 @@ class PaperForm(forms.Form):
             "group from the forum's member countries."
         ),
     )
+    releasable_to = forms.MultipleChoiceField(
+        label=_("Releasable to"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("REL TO: only people whose verified organisation is in one of these countries may open "
+                    "it. None ticked: the marking alone decides."),
+    )
     file = forms.FileField(label=_("File"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["releasable_to"].choices = [(country.code, country.name) for country in Country.objects.all()]
         self.fields["file"].help_text = _("PDF, Office document or image; at most %(limit)s.") % {
             "limit": filesizeformat(settings.PAPERS_MAX_UPLOAD_BYTES)
         }

@@ -165,9 +165,10 @@ def meeting_page_publishing(user, meeting: Meeting) -> dict[str, Any]:
     context = agenda_for_page(user, meeting)
     context["review_action_items"] = review_items_for_page(user, meeting, context["agenda"])
     minutes = selectors.published_minutes(meeting)
+    # Cleared for the marking, whoever they are (co-chairs too: one rule for minutes and papers).
     withheld = minutes is not None and not PaperClearance(user).may_open(
         marking=minutes.marking, group_id=meeting.working_group_id, forum_id=meeting.forum_id
-    ) and not can_follow_minutes(user, meeting)
+    )
     context.update(
         minutes=None if withheld else minutes,
         minutes_withheld=withheld,
@@ -180,20 +181,20 @@ def meeting_page_publishing(user, meeting: Meeting) -> dict[str, Any]:
 
 def readable_minutes_versions(user, meeting: Meeting) -> list[Minutes]:
     """The versions `user` may read, newest first: every version for those who follow the
-    workflow, published ones they are cleared for otherwise. Flat in queries."""
+    workflow, published ones otherwise; in both cases only those they are cleared for
+    (forums.permissions.can_read_minutes decides the same way). Flat in queries."""
     versions = list(
         meeting.minutes.select_related(
             "created_by__profile", "submitted_by__profile", "approved_by__profile", "published_by__profile",
             "returned_by__profile",
         ).order_by("-version")
     )
-    if can_follow_minutes(user, meeting):
-        return versions
+    follows = can_follow_minutes(user, meeting)
     clearance = PaperClearance(user)
     return [
         minutes
         for minutes in versions
-        if minutes.status == Minutes.Status.PUBLISHED
+        if (follows or minutes.status == Minutes.Status.PUBLISHED)
         and clearance.may_open(marking=minutes.marking, group_id=meeting.working_group_id, forum_id=meeting.forum_id)
     ]
 

@@ -393,6 +393,7 @@ def _upload(request, *, meeting: Meeting | None = None, working_group=None, back
                 marking=form.cleaned_data["marking"],
                 meeting=meeting,
                 working_group=working_group,
+                releasable_to=form.cleaned_data["releasable_to"],
             )
         except ValidationError as error:
             # The file's own faults go beside the file field; the paper's others beside theirs.

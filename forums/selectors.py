@@ -3,11 +3,14 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import DateTimeField, DurationField, ExpressionWrapper, F, Min, QuerySet, Subquery, Value
 from django.utils import timezone
 
+from audit.models import AuditEvent
+
 from .filters import apply_schedule_filters
-from .models import AgendaItem, Forum, Meeting, Minutes
+from .models import AgendaItem, Document, Forum, Meeting, Minutes
 from .permissions import visible_meetings_filter
 
 
@@ -96,3 +99,13 @@ def the_forum() -> Forum | None:
         .order_by("pk")
         .first()
     )
+
+
+def handling_acknowledged(*, user, document: Document) -> bool:
+    """Whether `user` has acknowledged the handling rule of this paper (an audit event)."""
+    if not user.is_authenticated:
+        return False
+    return AuditEvent.objects.filter(
+        actor=user, action=AuditEvent.Action.HANDLING_ACKNOWLEDGED,
+        target_type=ContentType.objects.get_for_model(Document), target_id=document.pk,
+    ).exists()

@@ -24,6 +24,7 @@ urlpatterns = [
     path("meetings/<int:pk>.ics", feeds.meeting_ics, name="meeting_ics"),
     path("calendar/<str:token>.ics", feeds.personal_feed, name="personal_feed"),
     path("papers/<int:pk>/download/", views.download_paper, name="download_paper"),
+    path("papers/<int:pk>/handling/", views.paper_handling, name="paper_handling"),
     # Publishing (publishing_views.py): agenda builder, minutes workflow, papers.
     path("meetings/<int:pk>/agenda/add/", publishing_views.agenda_item_add, name="agenda_item_add"),
     path("meetings/<int:pk>/agenda/publish/", publishing_views.agenda_publish, name="agenda_publish"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from audit.models import AuditEvent
 from audit.services import client_ip, record_event
@@ -23,8 +23,10 @@ from .filters import ScheduleFilterForm
 from .markdown import render_markdown
 from .models import Document, Meeting, Registration
 from .meeting_forms import CancelMeetingForm
-from .permissions import PaperClearance, can_download_document, can_manage_meeting, can_view_meeting
-from .services.papers import content_type_for
+from .permissions import (
+    PaperClearance, can_download_document, can_manage_meeting, can_view_meeting, must_acknowledge_handling,
+)
+from .services.papers import acknowledge_handling, content_type_for
 
 HOME_UPCOMING_COUNT = 6
 SCHEDULE_PAGE_SIZE = 20
@@ -252,6 +254,9 @@ def download_paper(request, pk: int):
     if not can_download_document(request.user, document):
         # Not a page to come back to but a file: the 404 page offers visitors to sign in.
         raise Http404
+    if must_acknowledge_handling(document, acknowledged=selectors.handling_acknowledged(
+            user=request.user, document=document)):
+        return redirect("forums:paper_handling", document.pk)
     if document.marking != Document.Marking.PUBLIC:
         # Who took a marked paper, and when, must be answerable later.
         record_event(actor=request.user, action=AuditEvent.Action.PAPER_DOWNLOADED, target=document,
@@ -262,3 +267,20 @@ def download_paper(request, pk: int):
                             content_type=content_type_for(filename))
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def paper_handling(request, pk: int):
+    """The handling rule of an export-controlled paper, acknowledged once before its first download."""
+    document = get_object_or_404(Document.objects.select_related("meeting", "working_group", "forum"), pk=pk)
+    if not can_download_document(request.user, document) or document.marking != Document.Marking.EXPORT_CONTROLLED:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("acknowledge") != "yes":
+            messages.error(request, _("Tick the box to acknowledge the handling rule, or go back."))
+        else:
+            acknowledge_handling(document=document, by=request.user)
+            return redirect("forums:download_paper", document.pk)
+    acknowledged = selectors.handling_acknowledged(user=request.user, document=document)
+    return render(request, "forums/paper_handling.html", {"document": document, "acknowledged": acknowledged},
+                  status=400 if request.method == "POST" else 200)

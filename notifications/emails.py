@@ -20,7 +20,7 @@ from django.db import models
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
-from django.utils.dateparse import parse_datetime
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import escape
 from django.utils.translation import gettext as _
 from icalendar import Calendar, vCalAddress
@@ -90,6 +90,8 @@ def _parsed(context: dict[str, Any]) -> dict[str, Any]:
     for name, value in context.items():
         if name.endswith("_at") and isinstance(value, str):
             value = parse_datetime(value) or value
+        elif name.endswith("_on") and isinstance(value, str):
+            value = parse_date(value) or value
         parsed[name] = value
     return parsed
 
@@ -350,6 +352,7 @@ class NoticeRenderer:
             "portal_url": absolute_url("/"),
             "preferences_url": absolute_url(reverse("notifications:preferences")),
             "action_items_url": _optional_url("working_groups:my_action_items"),
+            "affiliations_url": _optional_url("participants:affiliations"),
         }
         minutes = context["minutes"]
         # Worked out here rather than with `default:` in the templates: a filter's argument

@@ -40,6 +40,8 @@ class Dispatch(models.Model):
         INVITATION = "invitation", _("Invitation")
         # Wrong second-factor codes in a row after a right password (participants/mfa.py).
         SECOND_FACTOR_FAILURES = "second_factor_failures", _("Wrong sign-in codes")
+        # An affiliation or a co-chair or secretariat role reaches its review date within 30 days.
+        REVIEW_DUE = "review_due", _("Review of an affiliation or role due")
         # One person's morning e-mail gathering the notices held for it (notifications/digests.py).
         DIGEST = "digest", _("Daily digest")
 
@@ -112,6 +114,7 @@ class Category(models.TextChoices):
     PAPERS = "papers", _("New papers")
     ACTION_ITEMS = "action_items", _("Action items")
     REGISTRATIONS = "registrations", _("Registrations for the meetings you run")
+    REVIEWS = "reviews", _("Affiliations and roles due for review")
 
 
 # The digest e-mail's own unsubscribe unit. Not a Category (the settings page lists those):
@@ -145,6 +148,7 @@ CATEGORY_OF_EVENT: dict[str, str] = {
     E.PAPER_ADDED: Category.PAPERS,
     E.ACTION_ITEM_ASSIGNED: Category.ACTION_ITEMS,
     E.ACTION_ITEM_OVERDUE: Category.ACTION_ITEMS,
+    E.REVIEW_DUE: Category.REVIEWS,
 }
 REGISTRATION_EVENTS = frozenset(event for event, category in CATEGORY_OF_EVENT.items()
                                 if category == Category.REGISTRATIONS)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
+from .affiliations import record_invited_affiliation
 from .models import Invitation, Organization, Profile
 from .permissions import invitable_roles
 
@@ -241,6 +242,8 @@ def accept_invitation(*, token: str, full_name: str, password: str, full_name_ja
         )
         profile.full_clean(validate_unique=False, validate_constraints=False)
         profile.save()
+        # The secretariat chose the organisation: verified from the start.
+        record_invited_affiliation(profile=profile, by=invitation.invited_by)
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user
         invitation.save(update_fields=["accepted_at", "accepted_by"])

@@ -1,7 +1,10 @@
+import re
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +24,8 @@ class Country(models.Model):
     code = models.CharField(_("ISO code"), max_length=2, primary_key=True)
     name_en = models.CharField(_("name (English)"), max_length=100)
     name_ja = models.CharField(_("name (Japanese)"), max_length=100, blank=True)
+    # ISO 3166 alpha-3, as release markings print countries ("REL TO USA, JPN").
+    trigraph = models.CharField(_("three-letter code"), max_length=3, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -104,6 +109,23 @@ class Profile(models.Model):
         _("time zone"), max_length=64, default="Asia/Tokyo", validators=[validate_time_zone]
     )
     calendar_token = models.CharField(max_length=64, unique=True, default=new_calendar_token)
+    # The organisation the secretariat (or a verified e-mail domain) confirmed the person works
+    # for: the only one access rests on. `organization` is what the person last named; while the
+    # two differ, the person has no verified affiliation (participants.permissions). Written by
+    # participants.affiliations only, beside the Affiliation row that says who confirmed it.
+    verified_organization = models.ForeignKey(
+        Organization,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verified_people",
+        verbose_name=_("verified organisation"),
+        editable=False,
+    )
+    # People leave their posts: an affiliation or a co-chair or secretariat role stops counting
+    # after its review date, unless the secretariat renews it (told 30 days before).
+    affiliation_review_on = models.DateField(_("affiliation to be reviewed by"), null=True, blank=True)
+    role_review_on = models.DateField(_("role to be reviewed by"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("profile")
@@ -125,6 +147,106 @@ class Profile(models.Model):
     @property
     def country(self) -> Country | None:
         return self.organization.country if self.organization else None
+
+
+def normalise_domain(value: str) -> str:
+    return value.strip().lower().lstrip("@").rstrip(".")
+
+
+def validate_domain(value: str) -> None:
+    labels = value.split(".")
+    if len(labels) < 2 or len(value) > 253 or not all(DOMAIN_LABEL.fullmatch(label) for label in labels):
+        raise ValidationError(_("Enter a domain such as mod.go.jp, without the @."))
+
+
+DOMAIN_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
+class VerifiedDomain(models.Model):
+    """An e-mail domain the secretariat has verified as an organisation's own: an address there,
+    confirmed by allauth, confirms the person's affiliation without waiting for the secretariat.
+    Matched exactly (atla.mod.go.jp is its own entry beside mod.go.jp)."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="verified_domains", verbose_name=_("organisation")
+    )
+    domain = models.CharField(_("e-mail domain"), max_length=253, unique=True, validators=[validate_domain],
+                              error_messages={"unique": _("This domain is already verified for an organisation.")})
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("added by"),
+    )
+    added_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("verified e-mail domain")
+        verbose_name_plural = _("verified e-mail domains")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(domain=Lower("domain")), name="verified_domain_lower_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.domain}"
+
+
+class Affiliation(models.Model):
+    """A person's claim to work for an organisation, and what became of it.
+
+    At most one is current per person (pending or verified). Naming another organisation
+    ends the current one and starts a pending one: nothing a person types raises their
+    access. The verified one is mirrored on Profile.verified_organization, which the
+    permission functions read.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        VERIFIED = "verified", _("Verified")
+        DECLINED = "declined", _("Declined")
+        ENDED = "ended", _("Ended")
+
+    class Method(models.TextChoices):
+        SECRETARIAT = "secretariat", _("Approved by the secretariat")
+        EMAIL_DOMAIN = "email_domain", _("Verified e-mail domain")
+        INVITATION = "invitation", _("Invitation by the secretariat")
+
+    CURRENT_STATUSES = (Status.PENDING, Status.VERIFIED)
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="affiliations", verbose_name=_("person")
+    )
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="affiliations", verbose_name=_("organisation")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    method = models.CharField(_("verified by"), max_length=20, choices=Method.choices, blank=True)
+    requested_at = models.DateTimeField(_("requested"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decline_reason = models.CharField(_("reason for declining"), max_length=500, blank=True)
+    ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("affiliation")
+        verbose_name_plural = _("affiliations")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(status__in=["pending", "verified"]),
+                name="affiliation_one_current_per_person",
+                violation_error_message=_("This person already has a current affiliation."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "verified", "declined", "ended"]),
+                name="affiliation_status_known",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.organization}"
 
 
 def new_invitation_nonce() -> str:

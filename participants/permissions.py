@@ -1,6 +1,9 @@
 """Who a person is to the portal. Every decision about roles is made here."""
 
+from datetime import date
+
 from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
 
 from .models import Profile
 
@@ -17,13 +20,56 @@ INVITABLE_ROLES = (Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
 ASSIGNABLE_ROLES = (Role.INDUSTRY, Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
 
 
+# Roles with powers over others' work carry a review date (people leave their posts); past
+# it, the role counts as the plain government participant's until the secretariat renews it.
+REVIEWED_ROLES = frozenset({Role.COCHAIR, Role.SECRETARIAT})
+LAPSED_ROLE = Role.OFFICIAL
+
+
+def review_day() -> date:
+    """The day review dates are compared with: the UTC date, the same for every viewer."""
+    return timezone.now().date()
+
+
+def has_lapsed(review_on: date | None) -> bool:
+    return review_on is not None and review_on < review_day()
+
+
 def role_of(user) -> str | None:
     if user is None or not user.is_authenticated:
         return None
     if user.is_superuser:
         return Role.ADMINISTRATOR
     profile = getattr(user, "profile", None)
-    return profile.role if profile else None
+    if profile is None:
+        return None
+    if profile.role in REVIEWED_ROLES and has_lapsed(profile.role_review_on):
+        return LAPSED_ROLE
+    return profile.role
+
+
+# Verified affiliations -------------------------------------------------------------------
+
+
+def verified_organization_id(user) -> int | None:
+    """The organisation the portal has verified the person works for, or None.
+
+    Verified means confirmed by the secretariat or by an address at a domain the secretariat
+    verified for it (participants/affiliations.py), still the organisation the person names
+    (naming another one ends it) and not past its review date. Everything that depends on
+    "whose organisation" reads this, never Profile.organization."""
+    if user is None or not user.is_authenticated:
+        return None
+    profile = getattr(user, "profile", None)
+    if profile is None or profile.verified_organization_id is None:
+        return None
+    if profile.verified_organization_id != profile.organization_id or has_lapsed(profile.affiliation_review_on):
+        return None
+    return profile.verified_organization_id
+
+
+def has_verified_affiliation(user) -> bool:
+    return verified_organization_id(user) is not None
 
 
 def is_secretariat(user) -> bool:
@@ -31,7 +77,8 @@ def is_secretariat(user) -> bool:
 
 
 def is_cochair(user) -> bool:
-    return role_of(user) == Role.COCHAIR
+    """A co-chair's powers rest on the role and on an affiliation the portal has verified."""
+    return role_of(user) == Role.COCHAIR and has_verified_affiliation(user)
 
 
 def can_open_admin(user) -> bool:
@@ -52,11 +99,21 @@ def account_kind(user) -> str:
 
 def sees_every_meeting(user) -> bool:
     """The secretariat and the co-chairs see every meeting, drafts aside."""
-    return role_of(user) in STAFF_ROLES | {Role.COCHAIR}
+    return is_secretariat(user) or is_cochair(user)
 
 
 def is_participant(user) -> bool:
-    return role_of(user) is not None
+    """Sees more than the public meetings: the secretariat, and anyone with a role whose
+    affiliation the portal has verified. Until then an account sees public meetings only."""
+    role = role_of(user)
+    if role is None:
+        return False
+    return role in STAFF_ROLES or has_verified_affiliation(user)
+
+
+def can_manage_affiliations(user) -> bool:
+    """Approve or decline pending affiliations, renew them, and keep the verified domains."""
+    return is_secretariat(user)
 
 
 # Multi-factor sign-in ------------------------------------------------------------------

@@ -7,10 +7,11 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
+from .affiliations import default_review_on, request_affiliation
 from .enrolment import send_enrolment_link
 from .mfa import has_second_factor
 from .models import Country, EnrolmentLink, Organization, Profile, new_calendar_token
-from .permissions import can_change_role, mfa_required
+from .permissions import REVIEWED_ROLES, can_change_role, mfa_required
 
 
 def reset_calendar_token(*, profile: Profile) -> Profile:
@@ -56,7 +57,9 @@ def save_profile_details(
     Side effects: creates the person's profile if they have none, with the industry role
     (self sign-up never gives another; an existing role is left as it is); with
     `new_organization`, reuses the organisation of that name awaiting confirmation or creates
-    it unconfirmed, for the secretariat to confirm. Raises ValidationError for invalid values.
+    it unconfirmed, for the secretariat to confirm. Naming another organisation than the current
+    affiliation's ends that one and asks for the new one (participants/affiliations.py): it
+    counts once verified. Raises ValidationError for invalid values.
     """
     with transaction.atomic():
         profile, _created = Profile.objects.select_for_update().get_or_create(
@@ -78,6 +81,10 @@ def save_profile_details(
         profile.time_zone = time_zone
         profile.full_clean(validate_unique=False, validate_constraints=False)
         profile.save()
+        if organization is not None:
+            request_affiliation(profile=profile, organization=organization)
+            # A verified domain may have confirmed it on the spot.
+            profile.refresh_from_db(fields=["verified_organization", "affiliation_review_on"])
     return profile
 
 
@@ -99,8 +106,10 @@ def change_role(*, profile: Profile, role: str, by) -> Profile:
         if previous == role:
             return profile
         profile.role = role
+        # People leave their posts: a co-chair or secretariat role is reviewed within a year.
+        profile.role_review_on = default_review_on() if role in REVIEWED_ROLES else None
         profile.full_clean(validate_unique=False, validate_constraints=False)
-        profile.save(update_fields=["role"])
+        profile.save(update_fields=["role", "role_review_on"])
         record_event(actor=by, action=AuditEvent.Action.ROLE_CHANGED, target=profile.user,
                      detail={"from": previous, "to": role, "email": profile.user.email})
         if mfa_required(profile.user) and not has_second_factor(profile.user):

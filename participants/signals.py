@@ -1,10 +1,12 @@
 """Receivers of the sign-in and MFA signals that concern participants' sessions."""
 
 from allauth.account.signals import user_logged_in as allauth_logged_in
+from allauth.account.signals import email_confirmed
 from allauth.mfa.signals import authenticator_added, authenticator_removed
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from .affiliations import verify_by_email_domain
 from .devices import remember_device
 from .enrolment import spend_enrolment_permit
 from .mfa import forget_second_factor, remember_second_factor
@@ -39,3 +41,9 @@ def second_factor_added(sender, request, user, authenticator, **kwargs) -> None:
 def second_factor_removed(sender, request, user, authenticator, **kwargs) -> None:
     if request is not None:
         forget_second_factor(request)
+
+
+@receiver(email_confirmed, dispatch_uid="participants.verify_affiliation_by_domain")
+def affiliation_by_confirmed_address(sender, request, email_address, **kwargs) -> None:
+    # An address just confirmed at a domain verified for the organisation the person named.
+    verify_by_email_domain(person=email_address.user)

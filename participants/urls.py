@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import account_views, enrolment_views, views
+from . import account_views, affiliation_views, enrolment_views, views
 
 app_name = "participants"
 
@@ -19,4 +19,12 @@ urlpatterns = [
     # Enrolling a second factor by a link sent to the verified address (enrolment_views.py).
     path("security/enrol/", enrolment_views.enrolment_page, name="mfa_enrolment"),
     path("security/enrol/<str:token>/", enrolment_views.enrolment_link, name="mfa_enrolment_link"),
+    # Verified affiliations (affiliation_views.py): the secretariat's requests, reviews and domains.
+    path("affiliations/", affiliation_views.affiliations, name="affiliations"),
+    path("affiliations/<int:pk>/approve/", affiliation_views.affiliation_approve, name="affiliation_approve"),
+    path("affiliations/<int:pk>/decline/", affiliation_views.affiliation_decline, name="affiliation_decline"),
+    path("affiliations/reviews/<int:pk>/renew/", affiliation_views.review_renew, name="review_renew"),
+    path("affiliations/domains/", affiliation_views.verified_domains, name="verified_domains"),
+    path("affiliations/domains/<int:pk>/remove/", affiliation_views.verified_domain_remove,
+         name="verified_domain_remove"),
 ]

@@ -10,7 +10,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from . import services
 from .forms import ProfileDetailsForm
 from .mfa import has_second_factor
-from .models import Profile
+from .models import Affiliation, Profile
+from .permissions import has_verified_affiliation
 from .onboarding import profile_is_complete
 
 
@@ -24,8 +25,11 @@ def own_profile(request) -> Profile:
 def profile(request):
     profile = own_profile(request)
     feed_url = request.build_absolute_uri(reverse("forums:personal_feed", args=[profile.calendar_token]))
-    return render(request, "participants/profile.html", {"profile": profile, "feed_url": feed_url,
-                                                         "has_second_factor": has_second_factor(request.user)})
+    return render(request, "participants/profile.html", {
+        "profile": profile, "feed_url": feed_url, "has_second_factor": has_second_factor(request.user),
+        "affiliation": Affiliation.objects.filter(person=request.user).order_by("-requested_at", "-pk").first(),
+        "affiliation_verified": has_verified_affiliation(request.user),
+    })
 
 
 @login_required
@@ -57,12 +61,16 @@ def profile_details(request):
     if request.method == "POST":
         form = ProfileDetailsForm(request.POST, role=role)
         if form.is_valid():
-            services.save_profile_details(user=request.user, **form.cleaned_data)
+            # This request goes on with the profile as saved (its affiliation may have just changed).
+            request.user.profile = services.save_profile_details(user=request.user, **form.cleaned_data)
             # The notice already speaks the language just chosen, as the next page will.
             translation.activate(form.cleaned_data["preferred_language"])
             messages.success(request, _("Your profile is saved."))
             if form.cleaned_data["new_organization"]:
                 messages.info(request, _("The secretariat will confirm your organisation before it appears on the list."))
+            elif not has_verified_affiliation(request.user):
+                messages.info(request, _("The secretariat will confirm your affiliation; until then you see public "
+                                         "meetings only."))
             return redirect(next_url or "forums:home")
     else:
         form = ProfileDetailsForm(

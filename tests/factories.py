@@ -86,6 +86,8 @@ class ProfileFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     full_name = factory.Sequence(lambda n: f"Person {n}")
     organization = factory.SubFactory(OrganizationFactory)
+    # The cast works for organisations the portal has verified; tests of unverified people say so.
+    verified_organization = factory.SelfAttribute("organization")
     role = Profile.Role.INDUSTRY
 
     @factory.post_generation

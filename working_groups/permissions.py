@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from participants.permissions import is_participant, is_secretariat, sees_every_meeting
+from participants.permissions import is_participant, is_secretariat, sees_every_meeting, verified_organization_id
 
 from .models import ActionItem, Membership, WorkingGroup
 
@@ -31,11 +31,16 @@ def visible_action_items_filter(user) -> Q:
     if not is_participant(user):
         return Q(pk__in=[])
     their_groups = Membership.objects.filter(person=user).values("working_group_id")
+    return Q(working_group_id__in=their_groups) | owned_by_filter(user)
+
+
+def owned_by_filter(user) -> Q:
+    """Items owned by the person, or by the organisation the portal verified they work for
+    (never one they merely named)."""
     own = Q(owner_person=user)
-    profile = getattr(user, "profile", None)
-    if profile is not None and profile.organization_id:
-        own |= Q(owner_organization_id=profile.organization_id)
-    return Q(working_group_id__in=their_groups) | own
+    if (organization_id := verified_organization_id(user)) is not None:
+        own |= Q(owner_organization_id=organization_id)
+    return own
 
 
 def can_record_action_items(user) -> bool:
@@ -47,8 +52,8 @@ def owns_action_item(user, item: ActionItem) -> bool:
         return False
     if item.owner_person_id is not None:
         return item.owner_person_id == user.pk
-    profile = getattr(user, "profile", None)
-    return profile is not None and profile.organization_id == item.owner_organization_id
+    organization_id = verified_organization_id(user)
+    return organization_id is not None and organization_id == item.owner_organization_id
 
 
 def statuses_settable_by(user, item: ActionItem) -> list[str]:

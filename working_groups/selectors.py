@@ -2,14 +2,14 @@
 
 from collections.abc import Iterable
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from forums.models import Meeting
-from forums.permissions import visible_meetings_filter
+from forums.permissions import can_view_meeting, visible_meetings_filter
 
 from .models import ActionItem, Membership, WorkingGroup
-from .permissions import visible_action_items_filter
+from .permissions import owned_by_filter, visible_action_items_filter
 
 
 def action_items_with_owners() -> QuerySet[ActionItem]:
@@ -33,16 +33,12 @@ def action_items_for_review(*, user, meeting: Meeting) -> list[ActionItem]:
         groups = WorkingGroup.objects.filter(pk=meeting.working_group_id)
     else:
         groups = WorkingGroup.objects.filter(forum_id=meeting.forum_id)
-    return mark_overdue(open_action_items(user=user, groups=groups))
+    return mark_overdue(open_action_items(user=user, groups=groups), viewer=user)
 
 
 def action_items_owned_by(user) -> QuerySet[ActionItem]:
     """Items owned by the person, or by their organisation, soonest due first."""
-    owned = Q(owner_person=user)
-    profile = getattr(user, "profile", None)
-    if profile is not None and profile.organization_id:
-        owned |= Q(owner_organization_id=profile.organization_id)
-    return action_items_with_owners().filter(owned)
+    return action_items_with_owners().filter(owned_by_filter(user))
 
 
 def group_by_slug(slug: str) -> WorkingGroup | None:
@@ -66,10 +62,17 @@ def group_meetings(*, user, group: WorkingGroup) -> QuerySet[Meeting]:
 
 
 
-def mark_overdue(items: Iterable[ActionItem]) -> list[ActionItem]:
-    """Sets `overdue` on each item against today in the viewer's time zone (activated per request)."""
+def mark_overdue(items: Iterable[ActionItem], *, viewer, group_ids: Iterable[int] | None = None) -> list[ActionItem]:
+    """Sets `overdue` on each item against today in the viewer's time zone (activated per
+    request), and `shown_meeting`: the meeting it was raised at, only if `viewer` may see it
+    (an owner outside the group must not learn a closed meeting's title from their list).
+    `group_ids`: the viewer's working groups, when the caller has read them already."""
     today = timezone.localdate()
     marked = list(items)
+    group_ids = set(group_ids) if group_ids is not None else set(Membership.objects.filter(person=viewer).values_list("working_group_id", flat=True)) if (
+        viewer is not None and viewer.is_authenticated and any(item.meeting_id for item in marked)) else set()
     for item in marked:
         item.overdue = item.is_overdue(today)
+        item.shown_meeting = item.meeting if item.meeting_id and can_view_meeting(
+            viewer, item.meeting, group_ids=group_ids) else None
     return marked

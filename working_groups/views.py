@@ -64,7 +64,8 @@ def group_detail(request, slug: str):
             group.documents.select_related("meeting")
         )),
         "action_items": SimpleLazyObject(
-            lambda: selectors.mark_overdue(selectors.open_action_items(user=request.user, groups=[group]))
+            lambda: selectors.mark_overdue(selectors.open_action_items(user=request.user, groups=[group]),
+                                           viewer=request.user, group_ids=group_ids)
             if sees_workings
             else []
         ),
@@ -87,7 +88,7 @@ def group_detail(request, slug: str):
 @login_required
 @require_safe
 def my_action_items(request):
-    items = selectors.mark_overdue(selectors.action_items_owned_by(request.user))
+    items = selectors.mark_overdue(selectors.action_items_owned_by(request.user), viewer=request.user)
     for item in items:
         item.settable = statuses_settable_by(request.user, item)
     return render(

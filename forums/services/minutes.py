@@ -18,7 +18,7 @@ from notifications.models import Dispatch
 from notifications.services import record_dispatch
 
 from ..models import Meeting, Minutes
-from ..permissions import can_approve_minutes, can_write_minutes
+from ..permissions import can_approve_minutes, can_read_minutes, can_write_minutes
 
 Status = Minutes.Status
 # The steps that go in the audit record (saving a draft's text does not).
@@ -37,9 +37,12 @@ def _require_writer(by, meeting: Meeting) -> None:
         raise PermissionDenied(_("Only the secretariat writes and publishes minutes."))
 
 
-def _require_approver(by, meeting: Meeting) -> None:
-    if not can_approve_minutes(by, meeting):
+def _require_approver(by, minutes: Minutes) -> None:
+    if not can_approve_minutes(by, minutes.meeting):
         raise PermissionDenied(_("Only a co-chair approves or returns minutes."))
+    if not can_read_minutes(by, minutes):
+        # One rule for minutes and papers: approving needs the clearance to read them.
+        raise PermissionDenied(_("Only a co-chair cleared for these minutes approves or returns them."))
 
 
 def _locked(minutes: Minutes, *, expected: str, refusal: str) -> Minutes:
@@ -142,7 +145,7 @@ def approve_minutes(*, minutes: Minutes, by) -> Minutes:
     Side effects: status, approved_by/at, a history entry; a MINUTES_APPROVED Dispatch to
     the secretariat, who may now publish.
     """
-    _require_approver(by, minutes.meeting)
+    _require_approver(by, minutes)
     with transaction.atomic():
         stored = _locked(minutes, expected=Status.IN_REVIEW, refusal=_("Only minutes in review can be approved."))
         stored.status = Status.APPROVED
@@ -164,7 +167,7 @@ def return_minutes(*, minutes: Minutes, by, comment: str) -> Minutes:
     Side effects: status, returned_by/at, return_comment, a history entry; a
     MINUTES_RETURNED Dispatch to the secretariat with the comment.
     """
-    _require_approver(by, minutes.meeting)
+    _require_approver(by, minutes)
     comment = comment.strip()
     if not comment:
         raise ValidationError(_("Say what should change: a comment is needed to return the minutes."))

@@ -178,6 +178,7 @@ def add_paper(
     marking: str,
     meeting: Meeting | None = None,
     working_group: WorkingGroup | None = None,
+    releasable_to: list[str] | tuple[str, ...] = (),
 ) -> Document:
     """Stores a paper for a meeting or a working group (exactly one of them).
 
@@ -185,7 +186,7 @@ def add_paper(
     and a PAPER_ADDED Dispatch (to the meeting's viewers or the group's members; whoever
     is told must still pass the marking's clearance to download it).
     Raises PermissionDenied (not the secretariat) or ValidationError (type, content, size,
-    marking or missing fields).
+    marking or missing fields). `releasable_to`: ISO codes of the countries of a REL TO marking.
     """
     if not can_upload_paper(by):
         raise PermissionDenied(_("Only the secretariat adds papers."))
@@ -200,6 +201,7 @@ def add_paper(
         title=title,
         language=language,
         marking=marking,
+        releasable_to=sorted(set(releasable_to)),
         uploaded_by=by,
     )
     document.full_clean(exclude=["file"])
@@ -224,3 +226,11 @@ def add_paper(
         document.file.delete(save=False)
         raise
     return document
+
+
+def acknowledge_handling(*, document: Document, by) -> None:
+    """The person acknowledges the handling rule of an export-controlled paper, before its
+    first download. Side effects: one audit event (the record the download checks)."""
+    with transaction.atomic():
+        record_event(actor=by, action=AuditEvent.Action.HANDLING_ACKNOWLEDGED, target=document,
+                     detail={"marking": document.marking, "releasable_to": list(document.releasable_to)})

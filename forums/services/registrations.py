@@ -23,8 +23,9 @@ from audit.models import AuditEvent
 from audit.services import record_event
 from notifications.models import Dispatch
 from notifications.services import record_dispatch
+from participants.models import Organization
 from participants.onboarding import profile_is_complete
-from participants.permissions import Role, role_of
+from participants.permissions import Role, role_of, verified_organization_id
 from participants.timezones import zone_place_name
 
 from ..models import Meeting, Registration
@@ -227,9 +228,9 @@ def register(*, meeting: Meeting, person, note: str = "", consent: bool) -> Regi
     per-organisation limit counts; records when they consented; records one notice to the
     person (REGISTRATION_CONFIRMED, _WAITLISTED, or _RECEIVED while pending).
 
-    Pending when the meeting is vetted, or when the person's organisation still awaits the
-    secretariat's confirmation (otherwise anyone could name a new company to get round the
-    per-organisation limit). Raises RegistrationRefused, changing nothing, when a rule says no.
+    Pending when the meeting is vetted, or when the person has no verified affiliation yet
+    (otherwise anyone could name a company to take its seats or get round the
+    per-organisation limit); the seat counts against the verified organisation only. Raises RegistrationRefused, changing nothing, when a rule says no.
     """
     if not consent:
         raise RegistrationRefused(_("To register, agree to the handling of your data for this meeting."))
@@ -264,16 +265,19 @@ def register(*, meeting: Meeting, person, note: str = "", consent: bool) -> Regi
             registration.decided_by = None
             registration.decided_at = None
             registration.decline_reason = ""
-        organization = person.profile.organization
-        registration.organization = organization
+        # Only an organisation the portal verified counts the seat (a named one could be anyone's).
+        organization_id = verified_organization_id(person)
+        if organization_id is not None and not Organization.objects.filter(pk=organization_id, confirmed=True).exists():
+            organization_id = None  # an organisation still awaiting confirmation counts for nobody
+        registration.organization_id = organization_id
         registration.note = note
         registration.consent_given_at = now
 
         wait_reason = None
-        if meeting.vetting_required or not organization.confirmed:
+        if meeting.vetting_required or organization_id is None:
             registration.status = Status.PENDING
         else:
-            wait_reason = _Seats(meeting).why_no_seat(organization.pk)
+            wait_reason = _Seats(meeting).why_no_seat(organization_id)
             registration.status = Status.WAITLISTED if wait_reason else Status.CONFIRMED
         try:
             with transaction.atomic():
@@ -366,11 +370,13 @@ def approve_registrations(*, meeting: Meeting, registration_ids, by) -> list[Reg
         now = timezone.now()
         outcomes = []
         for registration in chosen:
+            # The seat counts against the organisation verified by now (none if still unverified).
+            registration.organization_id = verified_organization_id(registration.person)
             wait_reason = seats.why_no_seat(registration.organization_id)
             registration.status = Status.WAITLISTED if wait_reason else Status.CONFIRMED
             registration.decided_by = by
             registration.decided_at = now
-            registration.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+            registration.save(update_fields=["organization", "status", "decided_by", "decided_at", "updated_at"])
             if wait_reason:
                 position = waitlist_position(registration)
                 _tell(registration, Dispatch.Event.REGISTRATION_WAITLISTED, position=position, reason=wait_reason)

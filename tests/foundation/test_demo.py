@@ -14,6 +14,12 @@ pytestmark = pytest.mark.django_db
 TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
 
 
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The demo's papers are files: written under the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 def load_demo() -> str:
     output = io.StringIO()
     call_command("load_demo", stdout=output)
@@ -80,3 +86,26 @@ def test_every_demo_meeting_passes_validation():
     load_demo()
     for meeting in Meeting.objects.all():
         meeting.full_clean()
+
+
+def test_load_demo_shows_clearance_at_work(client):
+    """Papers of each marking in each group's next meeting, an observer-country member and an
+    industry account whose affiliation awaits approval (issue 13)."""
+    from forums.models import Document
+    from participants.models import Affiliation, Profile
+
+    load_demo()
+    for group in WorkingGroup.objects.all():
+        markings = set(Document.objects.filter(meeting__working_group=group).values_list("marking", flat=True))
+        assert markings == {"public", "official_use_only", "export_controlled"}, group.slug
+    pending = Profile.objects.get(user__username="industry.pending@dicas.example")
+    assert pending.verified_organization is None
+    assert Affiliation.objects.get(person=pending.user, status="pending").organization == pending.organization
+    observer = Profile.objects.get(user__username="official.au@dicas.example")
+    assert observer.verified_organization.country_id == "AU"
+    paper = Document.objects.get(title="Ship repair and maintenance: technical data package")
+    assert paper.release_line == "REL TO JPN, USA"
+    client.force_login(observer.user)
+    assert client.get(f"/papers/{paper.pk}/download/").status_code == 404
+    client.force_login(Profile.objects.get(user__username="official.jp@dicas.example").user)
+    assert client.get(f"/papers/{paper.pk}/download/").status_code == 302  # the handling rule first

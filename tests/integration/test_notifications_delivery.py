@@ -81,7 +81,8 @@ def many_members(group, count: int) -> list[str]:
         for n in range(count)
     )
     Profile.objects.bulk_create(
-        Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization, full_name=f"Official {n}",
+        Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization, verified_organization=organization,
+                full_name=f"Official {n}",
                 preferred_language="ja" if n % 2 else "en")
         for n, user in enumerate(users)
     )

@@ -169,6 +169,9 @@ def _target_for(event: str, cast, meeting: Meeting):
     if event == Event.PAPER_ADDED:
         return Document.objects.create(forum=meeting.forum, working_group=cast.group_a, title="Survey",
                                        file="papers/survey.pdf", marking=Document.Marking.PUBLIC), Audience.GROUP_MEMBERS
+    if event == Event.REVIEW_DUE:
+        # Told to the secretariat about a person's profile; sent to the member here to read it.
+        return cast.outsider.profile, Audience.PERSON
     if event.startswith("action_item_"):
         return ActionItem.objects.create(working_group=cast.group_a, meeting=meeting, text="Send the survey",
                                          owner_person=cast.member, due_on=date(2030, 7, 1)), Audience.PERSON
@@ -195,8 +198,8 @@ def test_every_notice_renders_both_parts_in_both_languages(event, language, cast
     assert "{{" not in message.body + html_of(message) and "{%" not in message.body + html_of(message)
     if language == "ja":
         # A digest recorded like this tells nothing (tests/notifications/test_digest.py tells more).
-        assert "艦船の補修・整備" in message.subject + message.body or event in (Event.PAPER_ADDED, Event.DIGEST,
-                                                                            Event.SECOND_FACTOR_FAILURES)
+        assert "艦船の補修・整備" in message.subject + message.body or event in (
+            Event.PAPER_ADDED, Event.DIGEST, Event.SECOND_FACTOR_FAILURES, Event.REVIEW_DUE)
 
 
 @pytest.mark.parametrize("event", Dispatch.Event.values)

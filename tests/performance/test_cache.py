@@ -374,7 +374,7 @@ def test_a_paper_cached_for_a_cochair_in_the_group_is_not_shown_to_a_cochair_out
                             file="papers/1/drawing.pdf", marking=Document.Marking.EXPORT_CONTROLLED)
     inside, outside = UserFactory(role="cochair"), UserFactory(role="cochair")
     for cochair in (inside, outside):
-        cochair.profile.organization = cast.member.profile.organization
+        cochair.profile.organization = cochair.profile.verified_organization = cast.member.profile.organization
         cochair.profile.save()
     MembershipFactory(working_group=cast.group_a, person=inside)
     MembershipFactory(working_group=cast.group_b, person=outside)  # a member elsewhere, same organisation

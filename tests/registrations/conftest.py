@@ -46,6 +46,7 @@ def industry_rep(organization=None, **profile):
     """An industry representative with a complete profile, from `organization` (a new company if None)."""
     person = UserFactory(role="industry")
     person.profile.organization = organization or OrganizationFactory()
+    person.profile.verified_organization = person.profile.organization  # as if the secretariat approved it
     for name, value in profile.items():
         setattr(person.profile, name, value)
     person.profile.save()

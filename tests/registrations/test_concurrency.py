@@ -42,7 +42,8 @@ def make_people() -> list:
     for n in range(PEOPLE):
         person = UserFactory()
         Profile.objects.create(user=person, full_name=f"Person {n}", role=Profile.Role.INDUSTRY,
-                               organization=companies[n % COMPANIES])
+                               organization=companies[n % COMPANIES],
+                               verified_organization=companies[n % COMPANIES])
         people.append(person)
     return people
 

@@ -10,19 +10,24 @@ from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from forums.models import Document, Meeting, Minutes, Registration
+from forums.models import Document, ForumCountry, Meeting, Minutes, Registration
 from notifications.emails import unsubscribe_token
 from notifications.models import Dispatch
 from participants.enrolment import enrolment_token
 from participants.invitations import invitation_token
-from participants.models import EnrolmentLink, Invitation
+from participants.affiliations import request_affiliation
+from participants.models import EnrolmentLink, Invitation, Organization, VerifiedDomain
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
+    CountryFactory,
     MeetingFactory,
+    MembershipFactory,
     MinutesFactory,
     OrganizationFactory,
+    ProfileFactory,
     RegistrationFactory,
+    UserFactory,
 )
 
 
@@ -77,7 +82,9 @@ class World:
 def build_world(cast, media_root) -> World:
     """A meeting of each visibility (and a draft), an open roundtable with a registration,
     an agenda item, minutes in review and published ones, papers of each marking, an
-    action item, a dispatch, an invitation, and the tokens of the secret addresses."""
+    action item, a dispatch, an invitation, and the tokens of the secret addresses; an
+    official of an observer country in group A, and an industry representative whose
+    affiliation awaits approval (with a verified domain of that organisation)."""
     now = timezone.now()
     public = MeetingFactory(title_en="Public plenary", visibility=Meeting.Visibility.PUBLIC)
     participants = MeetingFactory(title_en="Participants' preparatory meeting", kind=Meeting.Kind.PREPARATORY,
@@ -105,6 +112,23 @@ def build_world(cast, media_root) -> World:
     group_paper = Document(forum=group.forum, working_group=cast.group_a, title="Dock survey",
                            marking=Document.Marking.OFFICIAL_USE_ONLY)
     group_paper.file.save("survey.pdf", ContentFile(b"%PDF-1.4 restricted"), save=True)
+    export_paper = Document(forum=group.forum, working_group=cast.group_a, title="Dock drawings",
+                            marking=Document.Marking.EXPORT_CONTROLLED)
+    export_paper.file.save("drawings.pdf", ContentFile(b"%PDF-1.4 export-controlled"), save=True)
+    # Japan (the cast's organisations) a member of the forum, Australia an observer.
+    ForumCountry.objects.get_or_create(forum=group.forum, country=cast.member.profile.organization.country,
+                                       defaults={"standing": ForumCountry.Standing.MEMBER})
+    australia = CountryFactory(code="AU", name_en="Australia")
+    ForumCountry.objects.create(forum=group.forum, country=australia, standing=ForumCountry.Standing.OBSERVER)
+    # An official of the observer country, verified, a full member of group A.
+    observer = ProfileFactory(user=UserFactory(), role="official", organization=OrganizationFactory(
+        name="Australian Department of Defence", kind=Organization.Kind.GOVERNMENT, country=australia)).user
+    MembershipFactory(working_group=cast.group_a, person=observer)
+    # An industry representative whose affiliation with a company of group A's member awaits approval.
+    unverified = ProfileFactory(user=UserFactory(), role="industry", organization=cast.member.profile.organization,
+                                verified_organization=None).user
+    pending = request_affiliation(profile=unverified.profile, organization=cast.member.profile.organization)
+    domain = VerifiedDomain.objects.create(organization=cast.member.profile.organization, domain="kure.example")
     action_item = ActionItemFactory(working_group=cast.group_a, meeting=group, owner_person=cast.member)
     dispatch = Dispatch.objects.create(event=Dispatch.Event.AGENDA_PUBLISHED, audience=Dispatch.Audience.SECRETARIAT,
                                        target=public)
@@ -118,7 +142,9 @@ def build_world(cast, media_root) -> World:
         "public": public, "participants": participants, "group": group, "draft": draft,
         "roundtable": roundtable, "registration": registration, "item": item, "group_item": group_item,
         "in_review": in_review, "published": published, "public_paper": public_paper,
-        "group_paper": group_paper, "action_item": action_item, "dispatch": dispatch,
+        "group_paper": group_paper, "export_paper": export_paper, "observer": observer, "unverified": unverified,
+        "pending_affiliation": pending, "domain": domain,
+        "action_item": action_item, "dispatch": dispatch,
         "invitation": invitation, "invitation_token": invitation_token(invitation),
         "enrolment_token": enrolment_token(enrolment_link),
         "unsubscribe_token": unsubscribe_token(person_id=cast.member.pk, category="agenda"),

@@ -90,7 +90,8 @@ class Command(BaseCommand):
         Profile.objects.bulk_create(
             [
                 Profile(user=user, full_name=f"Bench Person {index}", full_name_ja=f"ベンチ 太郎{index}",
-                        organization=orgs[index % len(orgs)], role=roles[index % len(roles)],
+                        organization=orgs[index % len(orgs)], verified_organization=orgs[index % len(orgs)],
+                        role=roles[index % len(roles)],
                         preferred_language="ja" if index % 2 else "en", time_zone=ZONES[index % len(ZONES)])
                 for index, user in enumerate(users) if user.pk not in have_profile
             ],
@@ -183,7 +184,8 @@ class Command(BaseCommand):
                     "reviews_action_items": item.reviews_action_items,
                 })
             AgendaVersion.objects.bulk_create(
-                [AgendaVersion(meeting_id=pk, number=1, items=items, changes={}, published_at=now)
+                [AgendaVersion(meeting_id=pk, number=1, items=items, changes={}, published_at=now,
+                               search_text=AgendaVersion.search_text_of(items))
                  for pk, items in snapshots.items() if items],
                 batch_size=BATCH,
             )

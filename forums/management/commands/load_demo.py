@@ -12,14 +12,16 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from forums.models import AgendaItem, CoChair, Forum, ForumCountry, Meeting, Minutes
+from forums.models import AgendaItem, CoChair, Document, Forum, ForumCountry, Meeting, Minutes
 from forums.services.agenda import seed_published_agenda
-from participants.models import Country, Organization, Profile
-from participants.permissions import PRIVILEGED_ROLES
+from participants.affiliations import default_review_on
+from participants.models import Affiliation, Country, Organization, Profile, VerifiedDomain
+from participants.permissions import PRIVILEGED_ROLES, REVIEWED_ROLES
 from working_groups.models import Membership, WorkingGroup
 
 DEMO_PASSWORD = "dicas-demo-2024"
@@ -33,10 +35,10 @@ WASHINGTON = "America/New_York"
 HONOLULU = "Pacific/Honolulu"
 
 COUNTRIES = [
-    ("US", "United States", "アメリカ合衆国"),
-    ("JP", "Japan", "日本"),
-    ("AU", "Australia", "オーストラリア"),
-    ("IN", "India", "インド"),
+    ("US", "United States", "アメリカ合衆国", "USA"),
+    ("JP", "Japan", "日本", "JPN"),
+    ("AU", "Australia", "オーストラリア", "AUS"),
+    ("IN", "India", "インド", "IND"),
 ]
 
 ORGANIZATIONS = [
@@ -55,7 +57,13 @@ ORGANIZATIONS = [
     ("Northstar Missile Systems Inc.", "ノーススター・ミサイルシステムズ", "", "industry", "US"),
     ("Meridian Sustainment Partners LLC", "メリディアン・サステインメント・パートナーズ", "", "industry", "US"),
     ("Harborline Logistics Pty Ltd", "ハーバーライン・ロジスティクス", "", "industry", "AU"),
+    ("Australian Department of Defence", "オーストラリア国防省", "ADF", "government", "AU"),
 ]
+
+# E-mail domains the secretariat has verified: a confirmed address there verifies an affiliation.
+VERIFIED_DOMAINS = [("mod.go.jp", "MOD"), ("atla.mod.go.jp", "ATLA"), ("dcma.mil", "DCMA International")]
+# The industry account whose affiliation awaits the secretariat's approval (public meetings only).
+PENDING_ACCOUNT = "industry.pending@dicas.example"
 
 WORKING_GROUPS = [
     # slug, English, Japanese, focus (en), focus (ja)
@@ -82,6 +90,10 @@ ACCOUNTS = [
     ("official.jp@dicas.example", "MOD ship maintenance desk", "防衛省 艦船整備担当", "official", "MOD", "ja", TOKYO, ["ship-repair", "supply-chain-resilience", "missile-co-production"]),
     ("industry@dicas.example", "Seto Marine representative", "瀬戸マリン 担当者", "industry", "Seto Marine Engineering K.K.", "ja", TOKYO, []),
     ("industry.us@dicas.example", "Northstar representative", "ノーススター 担当者", "industry", "Northstar Missile Systems Inc.", "en", WASHINGTON, []),
+    # An official of an observer country in the ship repair group: its meetings and official-use
+    # papers, never its export-controlled ones.
+    ("official.au@dicas.example", "Australian Defence liaison", "豪国防省 連絡官", "official", "Australian Department of Defence", "en", "Australia/Sydney", ["ship-repair"]),
+    (PENDING_ACCOUNT, "Harborline representative", "ハーバーライン 担当者", "industry", "Harborline Logistics Pty Ltd", "en", "Australia/Sydney", []),
     ("admin@dicas.example", "Portal administrator", "ポータル管理者", "administrator", "ATLA", "en", "UTC", []),
 ]
 
@@ -97,15 +109,18 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         countries = self.load_countries()
         organizations = self.load_organizations(countries)
-        forum = self.load_forum(countries)
+        forum = self.load_forum(countries, organizations)
         groups = self.load_working_groups(forum)
         self.load_accounts(forum, organizations, groups)
         self.load_past_meetings(forum, groups, countries)
         self.load_upcoming_meetings(forum, groups, countries, today=timezone.localdate(timezone=zoneinfo.ZoneInfo(TOKYO)))
+        self.load_papers(forum, groups)
         self.stdout.write(self.style.SUCCESS("Demo data loaded."))
         self.stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
         for email, _name, _name_ja, role, *_rest in ACCOUNTS:
             self.stdout.write(f"  {role:<14} {email}{'  (authenticator app)' if role in MFA_ROLES else ''}")
+        self.stdout.write(f"  {PENDING_ACCOUNT} awaits the secretariat's approval of its affiliation "
+                          "(public meetings only until then); official.au@dicas.example is from an observer country.")
         self.stdout.write(
             f"Officials, co-chairs, the secretariat and the administrator also need a code from an authenticator app: "
             f"add the secret {DEMO_TOTP_SECRET} (TOTP, 6 digits, 30 seconds) to one."
@@ -113,8 +128,9 @@ class Command(BaseCommand):
 
     def load_countries(self) -> dict[str, Country]:
         return {
-            code: Country.objects.update_or_create(code=code, defaults={"name_en": en, "name_ja": ja})[0]
-            for code, en, ja in COUNTRIES
+            code: Country.objects.update_or_create(code=code, defaults={"name_en": en, "name_ja": ja,
+                                                                        "trigraph": trigraph})[0]
+            for code, en, ja, trigraph in COUNTRIES
         }
 
     def load_organizations(self, countries) -> dict[str, Organization]:
@@ -127,9 +143,11 @@ class Command(BaseCommand):
             found[name] = organization
             if acronym:
                 found[acronym] = organization
+        for domain, organization in VERIFIED_DOMAINS:
+            VerifiedDomain.objects.update_or_create(domain=domain, defaults={"organization": found[organization]})
         return found
 
-    def load_forum(self, countries) -> Forum:
+    def load_forum(self, countries, organizations) -> Forum:
         forum, _ = Forum.objects.update_or_create(
             acronym="DICAS",
             defaults={
@@ -156,6 +174,7 @@ class Command(BaseCommand):
             defaults={
                 "office_en": "Under Secretary of Defense for Acquisition and Sustainment",
                 "office_ja": "米国防次官（取得・維持整備担当）",
+                "organization": organizations["OUSD(A&S)"],
             },
         )
         CoChair.objects.update_or_create(
@@ -164,6 +183,7 @@ class Command(BaseCommand):
             defaults={
                 "office_en": "Commissioner, Acquisition, Technology and Logistics Agency",
                 "office_ja": "防衛装備庁長官",
+                "organization": organizations["ATLA"],
             },
         )
         return forum
@@ -192,12 +212,13 @@ class Command(BaseCommand):
             EmailAddress.objects.update_or_create(
                 user=user, email=email, defaults={"verified": True, "primary": True}
             )
-            Profile.objects.update_or_create(
+            profile, _ = Profile.objects.update_or_create(
                 user=user,
                 defaults={"full_name": name, "full_name_ja": name_ja, "role": role,
                           "organization": organizations[organization], "preferred_language": language,
                           "time_zone": zone},
             )
+            self.load_affiliation(profile, verified=email != PENDING_ACCOUNT)
             for slug in memberships:
                 Membership.objects.get_or_create(working_group=groups[slug], person=user)
             if role in MFA_ROLES:
@@ -206,6 +227,44 @@ class Command(BaseCommand):
                 )
             if role == "cochair":
                 CoChair.objects.filter(forum=forum, country=organizations[organization].country).update(holder=user)
+
+    def load_affiliation(self, profile: Profile, *, verified: bool) -> None:
+        """The demo accounts' organisations, verified as the secretariat's invitations would
+        make them; the pending account's awaiting approval on /affiliations/."""
+        current = Affiliation.objects.filter(person=profile.user, status__in=Affiliation.CURRENT_STATUSES).first()
+        wanted = Affiliation.Status.VERIFIED if verified else Affiliation.Status.PENDING
+        if current is None or current.organization_id != profile.organization_id or current.status != wanted:
+            if current is not None:
+                current.status, current.ended_at = Affiliation.Status.ENDED, timezone.now()
+                current.save(update_fields=["status", "ended_at"])
+            Affiliation.objects.create(
+                person=profile.user, organization=profile.organization, status=wanted,
+                method=Affiliation.Method.INVITATION if verified else "", decided_at=timezone.now() if verified else None,
+            )
+        profile.verified_organization = profile.organization if verified else None
+        profile.affiliation_review_on = default_review_on() if verified else None
+        profile.role_review_on = default_review_on() if profile.role in REVIEWED_ROLES else None
+        profile.save(update_fields=["verified_organization", "affiliation_review_on", "role_review_on"])
+
+    def load_papers(self, forum, groups) -> None:
+        """A paper of each marking for each working group's next meeting (one export-controlled
+        paper releasable to the United States and Japan only), so that clearance shows."""
+        for group in groups.values():
+            meeting = Meeting.objects.filter(forum=forum, working_group=group, kind=Meeting.Kind.WORKING_GROUP,
+                                             status__in=[Meeting.Status.SCHEDULED, Meeting.Status.POSTPONED]).first()
+            if meeting is None:
+                continue
+            for marking, title, releasable_to in (
+                (Document.Marking.PUBLIC, f"{group.name_en}: public summary", []),
+                (Document.Marking.OFFICIAL_USE_ONLY, f"{group.name_en}: progress report", []),
+                (Document.Marking.EXPORT_CONTROLLED, f"{group.name_en}: technical data package", ["JP", "US"]),
+            ):
+                if Document.objects.filter(meeting=meeting, title=title).exists():
+                    continue
+                document = Document(forum=forum, meeting=meeting, title=title, marking=marking,
+                                    releasable_to=releasable_to, language="en")
+                body = f"%PDF-1.4\n% DICAS demo paper: {title} ({marking})\n".encode()
+                document.file.save(f"{group.slug}-{marking}.pdf", ContentFile(body), save=True)
 
     def meeting(self, forum, title_en, *, agenda=(), **fields) -> Meeting:
         meeting, _ = Meeting.objects.update_or_create(forum=forum, title_en=title_en, defaults=fields)
