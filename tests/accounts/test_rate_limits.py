@@ -166,8 +166,9 @@ def test_guessing_at_many_accounts_from_one_address_is_stopped_at_the_address_li
     assert sign_in(Client(), targets[0].email, PASSWORD, address="198.51.100.201").status_code == 302
 
 
-def test_the_sixth_wrong_authenticator_code_for_one_account_within_a_minute_is_refused_whatever_the_addresses(
-        client):
+def test_wrong_authenticator_codes_for_one_account_are_stopped_whatever_the_addresses(client):
+    """allauth refuses the 6th wrong code within a minute; before that the portal's growing
+    wait (participants/mfa.py) already holds the second step back from the 4th in a row."""
     from tests.factories import totp_code, totp_secret_of
 
     official = confirm_email(UserFactory(role="official"))
@@ -178,8 +179,9 @@ def test_the_sixth_wrong_authenticator_code_for_one_account_within_a_minute_is_r
     for attempt in range(6):
         response = client.post("/accounts/2fa/authenticate/", {"code": wrong},
                                REMOTE_ADDR=f"198.51.100.{attempt + 1}", HTTP_ACCEPT_LANGUAGE="en")
-        answers.append(TOO_MANY in response.content.decode())
-    assert answers == [False] * 5 + [True]
+        page = response.content.decode()
+        answers.append(TOO_MANY in page or "Too many wrong codes in a row" in page)
+    assert answers == [False] * 3 + [True] * 3
     refused = client.post("/accounts/2fa/authenticate/", {"code": right}, REMOTE_ADDR="198.51.100.50")
     assert "_auth_user_id" not in client.session, refused.status_code
 
