@@ -427,7 +427,16 @@ UNLIKE: dict[tuple[str, str, str], dict[str, str]] = {
         ("minutes/<int:pk>/return/", "in review", ("post",)),
         ("minutes/<int:pk>/publish/", "in review", ("post",)),
         ("meetings/<int:pk>/papers/upload/", "participants", ("get", "post")),
+        ("meetings/<int:pk>/edit/", "participants", ("get", "post")),
+        ("meetings/<int:pk>/publish/", "participants", ("post",)),
+        ("meetings/<int:pk>/open-registration/", "participants", ("post",)),
+        ("meetings/<int:pk>/postpone/", "participants", ("post",)),
+        ("meetings/<int:pk>/cancel/", "participants", ("post",)),
+        ("meetings/<int:pk>/mark-held/", "participants", ("post",)),
+        ("meetings/<int:pk>/duplicate/", "participants", ("post",)),
     ) for method in methods},
+    # The member's enrolment link is refused to every other account, the observer's too.
+    ("security/enrol/<str:token>/", "member's link", "get"): {"observer": "400"},
 }
 
 
