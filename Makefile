@@ -29,6 +29,8 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@echo "make run: this is a development server (DEBUG on, SQLite, e-mail to the console, demo accounts)."
+	@echo "make run: never use it in production; see 'Running in production' in README.md."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Set up and run the whole test suite. Tests needing PostgreSQL, Redis or a worker

@@ -8,7 +8,10 @@ the variables that have no safe default must be given (start-up names the missin
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from dicas_portal.safety import DEVELOPMENT_SECRET_KEY, production_problems
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -25,7 +28,7 @@ if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-not-for-production")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -113,8 +116,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL", default="")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1")
     CACHES = {
         "default": {
@@ -317,6 +318,26 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+## START-UP CHECKS
+
+# Security keys over plain http: only ever for `make run` on localhost.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+if PRODUCTION:
+    _problems = production_problems(
+        environment=env.ENVIRON,
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        broker_url=env.str("CELERY_BROKER_URL", default=""),
+        email_backend=EMAIL_CONFIG.get("EMAIL_BACKEND", ""),
+        base_url=env.str("PORTAL_BASE_URL", default=""),
+        webauthn_allow_insecure_origin=MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN,
+    )
+    if _problems:
+        raise ImproperlyConfigured(
+            "DICAS Portal will not start in production (DJANGO_DEBUG=false) with these settings:\n- "
+            + "\n- ".join(_problems)
+        )
 
 ## LOGGING
 

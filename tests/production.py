@@ -11,15 +11,21 @@ PORTAL_VARIABLES = {
 }
 
 
+def production_variables(**overrides: str) -> dict[str, str]:
+    """The production switch and a safe value of each variable it checks."""
+    return {
+        "DJANGO_DEBUG": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "dicas-portal.example",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example:587",
+        "PORTAL_BASE_URL": "https://dicas-portal.example",
+        **overrides,
+    }
+
+
 def production_environment(**overrides: str) -> dict[str, str]:
+    """This process's environment without its portal variables, plus production's."""
     environment = {key: value for key, value in os.environ.items() if key not in PORTAL_VARIABLES}
-    environment.update(
-        DJANGO_DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="dicas-portal.example",
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-        EMAIL_URL="smtp+tls://mailer:secret@smtp.example:587",
-        PORTAL_BASE_URL="https://dicas-portal.example",
-    )
-    environment.update(overrides)
+    environment.update(production_variables(**overrides))
     return environment
