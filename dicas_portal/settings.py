@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from dicas_portal.safety import DEVELOPMENT_SECRET_KEY, production_problems
+from participants.sso_config import ProviderConfigurationError, socialaccount_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -44,6 +45,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "participants",
     "forums",
@@ -211,6 +214,33 @@ MFA_TOTP_ISSUER = "DICAS Portal"
 # Invitation links (participants/invitations.py) work this many days, once.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_URL = "account_login"
+
+## AGENCY SIGN-IN (OpenID Connect)
+
+# One or more identity providers (an agency's, Login.gov, gBizID), as a JSON list in
+# PORTAL_OIDC_PROVIDERS (participants/sso_config.py says the fields). participants/sso.py
+# adds the nonce, the full ID-token check, linking by verified address only and the
+# reading of amr/acr that allauth's provider lacks.
+try:
+    _oidc_apps = socialaccount_apps(env.str("PORTAL_OIDC_PROVIDERS", default=""))
+except ProviderConfigurationError as error:
+    raise ImproperlyConfigured(str(error)) from None
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "participants.sso.PortalOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": _oidc_apps,
+    },
+}
+SOCIALACCOUNT_ADAPTER = "participants.sso.PortalSocialAccountAdapter"
+# Linking by address is decided by the adapter: both sides must have verified it.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Starting a sign-in is a POST (with its CSRF token), never a link someone can be sent.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
 
 ## INTERNATIONALISATION
 

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from participants import preferences
+from participants import preferences, sso
 
 from . import health
 
@@ -15,6 +15,8 @@ urlpatterns = [
     path("preferences/time-zone/", preferences.set_time_zone, name="set_time_zone"),
     path("preferences/time-zones/", preferences.choose_time_zone, name="choose_time_zone"),
     path("admin/", admin.site.urls),
+    # Before allauth's own: the identity provider's answer goes through the portal's checks.
+    path("accounts/oidc/<str:provider_id>/login/callback/", sso.callback, name="portal_oidc_callback"),
     path("accounts/", include("allauth.urls")),
     path("notifications/", include("notifications.urls")),
     path("", include("participants.urls")),
