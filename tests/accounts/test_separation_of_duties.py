@@ -131,3 +131,46 @@ def test_only_the_secretariat_sees_and_decides_role_grants(client, cast, second_
 def test_a_lower_role_is_given_at_once(client, cast):
     ask(client, cast.secretariat, cast.industry, "official")
     assert role_of(cast.industry) == "official"
+
+
+def test_an_invitation_to_a_privileged_role_waits_for_a_second_member_too(
+    client, cast, japan, second_secretariat, django_capture_on_commit_callbacks
+):
+    import re
+
+    from django.core import mail
+
+    from participants.models import RoleGrant
+
+    ministry = OrganizationFactory(name="Ministry of Defense", kind=Organization.Kind.GOVERNMENT, country=japan)
+    client.force_login(cast.secretariat)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/invitations/", {"email": "deputy@mod.example", "role": "secretariat",
+                                                 "organization": ministry.pk, "language": "en"})
+    assert response.status_code == 302
+    client.logout()
+    link = re.search(r"http://127\.0\.0\.1:8000(/invitations/accept/[^\s]+/)", mail.outbox[-1].body).group(1)
+    password = "a-long-and-unusual-passphrase"
+    client.post(link, {"full_name": "Deputy", "password1": password, "password2": password})
+
+    deputy = Profile.objects.get(user__email="deputy@mod.example")
+    assert deputy.role == "official"
+    grant = RoleGrant.objects.get(profile=deputy, status=RoleGrant.Status.PENDING)
+    assert (grant.role, grant.requested_by) == ("secretariat", cast.secretariat)
+
+    client.force_login(second_secretariat)
+    client.post(f"{GRANTS}{grant.pk}/approve/")
+    assert role_of(deputy.user) == "secretariat"
+
+
+def test_a_cochair_invitation_is_refused_for_an_organisation_without_a_cochair_office(client, cast, japan):
+    company = OrganizationFactory(name="Shipyard K.K.", kind=Organization.Kind.INDUSTRY, country=japan)
+    client.force_login(cast.secretariat)
+
+    response = client.post("/invitations/", {"email": "someone@shipyard.example", "role": "cochair",
+                                             "organization": company.pk, "language": "en"})
+
+    assert response.status_code == 400
+    from participants.models import Invitation
+
+    assert not Invitation.objects.exists()
