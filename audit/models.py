@@ -26,6 +26,9 @@ class AuditEvent(models.Model):
         MFA_RESET = "account.mfa_reset", _("Recovery codes regenerated")
         MFA_FAILED = "account.mfa_failed", _("Wrong authenticator code")
         ROLE_CHANGED = "account.role_changed", _("Role changed")
+        ROLE_GRANT_REQUESTED = "account.role_grant_requested", _("Privileged role given, awaiting approval")
+        ROLE_GRANT_APPROVED = "account.role_grant_approved", _("Privileged role approved")
+        ROLE_GRANT_DECLINED = "account.role_grant_declined", _("Privileged role declined")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")

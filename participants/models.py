@@ -191,3 +191,47 @@ class Invitation(models.Model):
         if now >= self.expires_at:
             return self.Status.EXPIRED
         return self.Status.PENDING
+
+
+class RoleGrant(models.Model):
+    """A privileged role one secretariat member gave and another must approve (four eyes).
+
+    Until approved it changes nothing: the person keeps their role. The giver never
+    approves their own grant (participants.permissions.can_decide_role_grant)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="role_grants",
+                                verbose_name=_("person"))
+    role = models.CharField(_("role"), max_length=20, choices=ProfileRole.choices)
+    previous_role = models.CharField(_("role before"), max_length=20, choices=ProfileRole.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="role_grants_requested", verbose_name=_("given by"))
+    requested_at = models.DateTimeField(_("given"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="role_grants_decided", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile"], condition=models.Q(status="pending"), name="role_grant_one_pending_per_person",
+                violation_error_message=_("A role for this person already awaits approval."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | (models.Q(decided_by__isnull=False)
+                                                        & ~models.Q(decided_by=models.F("requested_by"))),
+                name="role_grant_decided_by_another",
+                violation_error_message=_("A role grant is decided by another member of the secretariat."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} → {self.get_role_display()} ({self.get_status_display()})"

@@ -16,4 +16,7 @@ urlpatterns = [
     path("invitations/accept/<str:token>/", account_views.accept_invitation, name="accept_invitation"),
     path("people/", account_views.people, name="people"),
     path("people/<int:pk>/role/", account_views.person_role, name="person_role"),
+    path("people/role-grants/", account_views.role_grants, name="role_grants"),
+    path("people/role-grants/<int:pk>/approve/", account_views.role_grant_approve, name="role_grant_approve"),
+    path("people/role-grants/<int:pk>/decline/", account_views.role_grant_decline, name="role_grant_decline"),
 ]

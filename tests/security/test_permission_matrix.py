@@ -111,6 +111,16 @@ MATRIX: dict[str, list[Case]] = {
                                            get=GET_ONLY_SIGNED_IN, post="login 302 302 302 302 302")],
     "profile/sign-out-everywhere/": [case("sign out everywhere", lambda w: "/profile/sign-out-everywhere/",
                                           get=SIGNED_IN_PAGE, post=SIGNED_IN_PAGE)],
+    "people/role-grants/": [case("roles awaiting approval", lambda w: "/people/role-grants/", get=SECRETARIAT_PAGE,
+                                  post=GET_ONLY_SIGNED_IN)],
+    "people/role-grants/<int:pk>/approve/": [
+        case("approve", lambda w: f"/people/role-grants/{w.role_grant.pk}/approve/", get=GET_ONLY_SIGNED_IN,
+             post=SECRETARIAT_ACTION),
+    ],
+    "people/role-grants/<int:pk>/decline/": [
+        case("decline", lambda w: f"/people/role-grants/{w.role_grant.pk}/decline/", get=GET_ONLY_SIGNED_IN,
+             post=SECRETARIAT_ACTION),
+    ],
     "invitations/": [case("invitations", lambda w: "/invitations/", get=SECRETARIAT_PAGE, post=SECRETARIAT_PAGE)],
     "invitations/<int:pk>/resend/": [case("resend", lambda w: f"/invitations/{w.invitation.pk}/resend/",
                                           get=GET_ONLY_SIGNED_IN, post=SECRETARIAT_ACTION)],

@@ -14,7 +14,7 @@ from forums.models import Document, Meeting, Minutes, Registration
 from notifications.emails import unsubscribe_token
 from notifications.models import Dispatch
 from participants.invitations import invitation_token
-from participants.models import Invitation
+from participants.models import Invitation, RoleGrant
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
@@ -22,6 +22,7 @@ from tests.factories import (
     MinutesFactory,
     OrganizationFactory,
     RegistrationFactory,
+    UserFactory,
 )
 
 
@@ -111,7 +112,11 @@ def build_world(cast, media_root) -> World:
         email="invitee@mod.example", role="official", organization=OrganizationFactory(),
         invited_by=cast.secretariat, expires_at=now + timedelta(days=7),
     )
+    # Given by another member of the secretariat, so the cast's may decide it.
+    role_grant = RoleGrant.objects.create(profile=cast.outsider.profile, role="secretariat", previous_role="official",
+                                          requested_by=UserFactory(role="secretariat"))
     return World(cast, {
+        "role_grant": role_grant,
         "public": public, "participants": participants, "group": group, "draft": draft,
         "roundtable": roundtable, "registration": registration, "item": item, "group_item": group_item,
         "in_review": in_review, "published": published, "public_paper": public_paper,
