@@ -255,3 +255,30 @@ def test_a_user_factory_person_is_not_an_invitation(cast):
     assert Authenticator.objects.filter(user=cast.secretariat).exists()
     assert not Authenticator.objects.filter(user=cast.industry).exists()
     assert UserFactory(role="official", mfa=False).profile.role == "official"
+
+
+def test_an_unverified_secondary_address_does_not_block_an_invitation(client, cast, invite):
+    """Penetration test, finding 7: anyone could add a future invitee's address, unverified,
+    to their own account and so keep the invitation from ever being sent."""
+    EmailAddress.objects.create(user=cast.industry, email=INVITEE, verified=False, primary=False)
+
+    link = invite()
+    response = accept(client, link)
+
+    assert response.status_code == 302
+    invitee = get_user_model().objects.get(email=INVITEE)
+    assert invitee.profile.role == Profile.Role.OFFICIAL
+    # The squatter's unproven claim on the address is gone; their own account stays.
+    assert not EmailAddress.objects.filter(user=cast.industry, email__iexact=INVITEE).exists()
+    assert EmailAddress.objects.get(email__iexact=INVITEE).user == invitee
+
+
+def test_a_verified_address_still_blocks_an_invitation(client, cast, ministry):
+    EmailAddress.objects.create(user=cast.industry, email=INVITEE, verified=True, primary=False)
+    client.force_login(cast.secretariat)
+
+    response = client.post("/invitations/", {"email": INVITEE, "role": "official", "organization": ministry.pk,
+                                             "language": "en"})
+
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()
