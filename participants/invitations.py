@@ -53,10 +53,13 @@ def normalise_email(email: str) -> str:
 
 
 def account_exists(email: str) -> bool:
+    """An account signs in with this address, or has proved it owns it. An address someone
+    merely added to their account, unverified, proves nothing and blocks nobody: otherwise
+    anyone could keep a future invitee from ever being invited."""
     return (
         User.objects.filter(email__iexact=email).exists()
         or User.objects.filter(username__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
     )
 
 
@@ -235,6 +238,8 @@ def accept_invitation(*, token: str, full_name: str, password: str, full_name_ja
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
+        # The link reached the address: unverified claims on it by other accounts end here.
+        EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).exclude(user=user).delete()
         EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
         four_eyes = needs_second_approval(invitation.role)
         profile = Profile(
