@@ -264,6 +264,9 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Largest paper the secretariat may upload, in bytes (25 MB unless set).
 PAPERS_MAX_UPLOAD_BYTES = env.int("PAPERS_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Largest an Office or OpenDocument paper (a zip) may unpack to: a "zip bomb" of a few
+# kilobytes would otherwise inflate to gigabytes when its content is checked.
+PAPERS_MAX_UNPACKED_BYTES = env.int("PAPERS_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
