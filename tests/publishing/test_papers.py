@@ -326,3 +326,14 @@ def test_a_real_opendocument_within_the_limit_is_accepted(cast, plenary, media_r
     paper = paper_services.add_paper(by=cast.secretariat, upload=upload("terms.odt", document), title="Terms",
                                      language="en", marking="public", meeting=plenary)
     assert paper.file.name.endswith(".odt")
+
+
+@pytest.mark.parametrize("marking", ["official_use_only", "export_controlled"])
+def test_a_marked_paper_is_never_kept_by_a_browser_or_proxy_cache(client, cast, member_country, media_root, marking):
+    document = paper(cast, marking=marking, group=cast.group_a)
+
+    response = download(sign_in(client, cast.member), document)
+
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives
