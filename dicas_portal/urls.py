@@ -1,5 +1,6 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
+from django.shortcuts import redirect
 from django.urls import include, path
 
 from participants import preferences, sso
@@ -8,6 +9,16 @@ from . import health
 
 # The admin's own sign-in form would skip the second factor: it sends to the portal's.
 admin.site.login = secure_admin_login(admin.site.login)
+
+
+def _portal_password_change(request, extra_context=None):
+    # The admin's own form has no rate limit and leaves no audit record: the portal's
+    # (allauth's, under ACCOUNT_RATE_LIMITS["change_password"]) has both.
+    return redirect("account_change_password")
+
+
+admin.site.password_change = _portal_password_change
+admin.site.password_change_done = _portal_password_change
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
