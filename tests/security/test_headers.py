@@ -115,7 +115,6 @@ def test_every_form_carries_a_csrf_token(client, cast):
 
 def test_production_sends_hsts_and_secure_cookies():
     """With the production variables: HSTS on HTTPS answers, cookies only over HTTPS."""
-    import secrets
 
     from tests.foundation.test_settings import run_django
     from tests.production import production_variables
