@@ -97,6 +97,11 @@ MATRIX: dict[str, list[Case]] = {
         case("altered link", lambda w: f"/notifications/unsubscribe/{w.unsubscribe_token}x/", get=every("400"),
              post=every("400")),
     ],
+    # -- the admin's password change, sent to the portal's (tests/accounts/test_admin_password_change.py)
+    "admin/password_change/": [case("admin password change", lambda w: "/admin/password_change/",
+                                    get=every("302"), post=every("302"))],
+    "admin/password_change/done/": [case("admin password changed", lambda w: "/admin/password_change/done/",
+                                         get=every("302"), post=every("302"))],
     # -- participants ------------------------------------------------------------------
     "accounts/oidc/<str:provider_id>/login/callback/": [
         # Agency sign-in's return from the identity provider (tests/oidc/ drives it with a real
