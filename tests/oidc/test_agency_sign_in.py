@@ -252,3 +252,19 @@ def test_an_identity_provider_that_does_not_answer_gives_a_clear_page_not_a_500(
     }
 
     assert_refused(AgencyBrowser(client).start("agency", "newcomer"))
+
+
+def test_a_signed_in_person_cannot_attach_an_agency_identity_to_their_account(browser):
+    # Attaching would link an identity by something else than a verified address.
+    person = official(email="someone.else@mod.example")
+    browser.client.force_login(person)
+    query = urlencode({"process": "connect", "auth_params": urlencode({"login_hint": "newcomer"})})
+    started = browser.client.post(f"/accounts/oidc/agency/login/?{query}")
+    url = started["Location"]
+    while not url.startswith("http://testserver/"):
+        url = urljoin(url, browser.at_identity_provider.get(url, allow_redirects=False, timeout=10).headers["Location"])
+
+    response = browser.client.get(url.removeprefix("http://testserver"))
+
+    assert response["Location"] == reverse("account_login")
+    assert not SocialAccount.objects.exists()
