@@ -58,6 +58,7 @@ def production_problems(
     email_backend: str,
     base_url: str,
     webauthn_allow_insecure_origin: bool,
+    oidc_issuers: tuple[str, ...] = (),
 ) -> list[str]:
     """Every unsafe value of a production portal, each naming its variable (empty when safe)."""
     problems: list[str] = []
@@ -73,6 +74,10 @@ def production_problems(
         problems.append("EMAIL_URL sends no e-mail (console, file or memory); set smtp+tls://user:password@host:587.")
     if is_loopback_host(urlsplit(base_url).hostname):
         problems.append(f"PORTAL_BASE_URL is {base_url or 'unset'}: e-mails would link to this machine; set the public https:// address.")
+    plain = [issuer for issuer in oidc_issuers if not issuer.startswith("https://")]
+    if plain:
+        problems.append(f"PORTAL_OIDC_PROVIDERS names an identity provider without https:// ({', '.join(plain)}); "
+                        "plain http is for the tests on this machine only.")
     if webauthn_allow_insecure_origin:
         problems.append("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN is on: security keys would accept an http:// origin; unset it.")
     return problems

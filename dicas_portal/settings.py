@@ -367,6 +367,7 @@ if PRODUCTION:
         email_backend=EMAIL_CONFIG.get("EMAIL_BACKEND", ""),
         base_url=env.str("PORTAL_BASE_URL", default=""),
         webauthn_allow_insecure_origin=MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN,
+        oidc_issuers=tuple(app["settings"]["issuer"] for app in _oidc_apps),
     )
     if _problems:
         raise ImproperlyConfigured(

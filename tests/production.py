@@ -7,7 +7,7 @@ import secrets
 # Variables a test's own environment must not leak into the production portal it starts.
 PORTAL_VARIABLES = {
     "SECRET_KEY", "ALLOWED_HOSTS", "DJANGO_DEBUG", "DJANGO_SETTINGS_MODULE", "DEBUG",
-    "EMAIL_URL", "PORTAL_BASE_URL", "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN",
+    "EMAIL_URL", "PORTAL_BASE_URL", "MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", "PORTAL_OIDC_PROVIDERS",
 }
 
 

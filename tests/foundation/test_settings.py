@@ -119,3 +119,25 @@ def test_make_run_says_it_is_a_development_server():
     assert result.returncode == 0, result.stderr
     assert "development server" in result.stdout
     assert "never" in result.stdout.lower() and "production" in result.stdout.lower()
+
+
+def test_production_refuses_an_identity_provider_over_plain_http():
+    providers = '[{"id": "agency", "name": "Agency", "issuer": "http://127.0.0.1:9000", "client_id": "c", "secret": "s"}]'
+    result = run_production(["check"], PORTAL_OIDC_PROVIDERS=providers)
+    assert result.returncode != 0
+    assert "PORTAL_OIDC_PROVIDERS" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["not json", '{"id": "x"}', '[{"id": "agency"}]',
+                                   '[{"id": "Bad Id", "name": "n", "issuer": "https://i.example", "client_id": "c", "secret": "s"}]'])
+def test_a_malformed_identity_provider_list_fails_at_start_up_naming_it(value):
+    result = run_django(["check"], PORTAL_OIDC_PROVIDERS=value)
+    assert result.returncode != 0
+    assert "PORTAL_OIDC_PROVIDERS" in result.stderr
+
+
+def test_identity_providers_over_https_start_in_production():
+    providers = ('[{"id": "agency", "name": "Agency", "issuer": "https://login.agency.example", "client_id": "c", '
+                 '"secret": "s", "mfa_acr_values": ["http://idmanagement.gov/ns/assurance/aal/2"]}]')
+    result = run_production(["check", "--deploy", "--fail-level", "WARNING"], PORTAL_OIDC_PROVIDERS=providers)
+    assert result.returncode == 0, result.stderr
