@@ -95,3 +95,34 @@ def test_a_link_for_one_category_cannot_be_turned_into_another(cast):
 
     assert Client().post(url_of(f"{secret}.{Category.AGENDA}.{mac}")).status_code == 400
     assert not NotificationPreference.objects.exists()
+
+
+@pytest.mark.parametrize("people", [5, 50])
+def test_a_batch_reads_and_makes_its_recipients_keys_in_a_fixed_number_of_queries(cast, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from notifications.emails import NoticeRenderer
+    from notifications.models import Delivery, Dispatch
+    from notifications.services import expand_dispatch, record_dispatch
+    from tests.factories import MembershipFactory, MeetingFactory, UserFactory
+    from forums.models import Meeting
+
+    for _ in range(people):
+        MembershipFactory(working_group=cast.group_a, person=UserFactory(role="official", mfa=False))
+    meeting = MeetingFactory(kind=Meeting.Kind.WORKING_GROUP, working_group=cast.group_a,
+                             visibility=Meeting.Visibility.GROUP_MEMBERS)
+    dispatch = record_dispatch(event=Dispatch.Event.MINUTES_PUBLISHED, target=meeting,
+                               audience=Dispatch.Audience.GROUP_MEMBERS)
+    expand_dispatch(dispatch_id=dispatch.pk)
+    deliveries = list(Delivery.objects.filter(dispatch=dispatch).select_related("recipient__profile"))
+    renderer = NoticeRenderer(dispatch)
+
+    with CaptureQueriesContext(connection) as queries:
+        renderer.prepare(deliveries)
+        links = [renderer.envelope_for(delivery)[2] for delivery in deliveries]
+
+    touching_keys = [query for query in queries if "notifications_unsubscribekey" in query["sql"]]
+    assert len(touching_keys) <= 3  # read, make the missing, read back
+    assert UnsubscribeKey.objects.count() == len(deliveries)
+    assert all(b"/notifications/unsubscribe/" in data for data in links)
