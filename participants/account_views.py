@@ -40,6 +40,7 @@ from .permissions import (
     can_manage_people,
     can_view_role_grants,
     invitable_roles,
+    may_change_role,
 )
 from .sessions import sign_out_everywhere as sign_out_everywhere_service
 
@@ -185,7 +186,7 @@ def people(request: HttpRequest) -> HttpResponse:
         status = BAD_REQUEST
     page = Paginator(profiles, PAGE_SIZE).get_page(request.GET.get("page"))
     for profile in page:
-        profile.may_change_role = bool(assignable_roles(request.user, profile))
+        profile.may_change_role = may_change_role(request.user, profile)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "participants/people.html", {"form": form, "page": page, "query": query.urlencode()},

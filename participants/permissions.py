@@ -87,13 +87,19 @@ def may_hold_cochair_role(user) -> bool:
     return profile is not None and organization_may_hold_cochair_role(profile.organization)
 
 
+def may_change_role(actor, profile: Profile) -> bool:
+    """Whether `actor` may change `profile`'s role at all (the people page's link): not
+    their own, not an administrator's. Costs no query."""
+    if not can_manage_people(actor) or profile.user_id == actor.pk:
+        return False
+    return not (profile.user.is_superuser or profile.role == Role.ADMINISTRATOR)
+
+
 def assignable_roles(actor, profile: Profile) -> tuple[str, ...]:
     """The roles `actor` may give `profile`: none for their own profile (nobody raises
     their own role, nor lowers it by mistake), none for an administrator's; the co-chair
     role only to an account of a co-chair office."""
-    if not can_manage_people(actor) or profile.user_id == actor.pk:
-        return ()
-    if profile.user.is_superuser or profile.role == Role.ADMINISTRATOR:
+    if not may_change_role(actor, profile):
         return ()
     if not may_hold_cochair_role(profile.user):
         return tuple(role for role in ASSIGNABLE_ROLES if role != Role.COCHAIR or profile.role == Role.COCHAIR)

@@ -174,3 +174,23 @@ def test_a_cochair_invitation_is_refused_for_an_organisation_without_a_cochair_o
     from participants.models import Invitation
 
     assert not Invitation.objects.exists()
+
+
+def test_the_grants_page_costs_the_same_queries_for_5_and_50_grants(client, cast, second_secretariat,
+                                                                      django_assert_max_num_queries):
+    from participants.models import RoleGrant
+
+    def grants(count: int) -> None:
+        for _ in range(count):
+            person = UserFactory(role="official", mfa=False)
+            RoleGrant.objects.create(profile=person.profile, role="secretariat", previous_role="official",
+                                     requested_by=second_secretariat)
+
+    client.force_login(cast.secretariat)
+    grants(5)
+    with django_assert_max_num_queries(20) as few:
+        assert client.get(GRANTS).status_code == 200
+    grants(45)
+    with django_assert_max_num_queries(len(few)):
+        page = client.get(GRANTS)
+    assert page.content.decode().count('/approve/"') == 50
