@@ -62,3 +62,19 @@ def test_the_header_writer_never_emits_a_raw_line_break(value):
         assert b"\r" not in unfolded and b"\n" not in unfolded and b"\x00" not in unfolded
         parsed = email.message_from_bytes(line + b"\r\n\r\n", policy=email.policy.default)
         assert parsed["Bcc"] is None
+
+
+def test_the_models_refuse_control_characters_in_names_whatever_form_sends_them(cast):
+    from django.core.exceptions import ValidationError
+
+    from participants.models import Organization
+
+    profile = cast.member.profile
+    profile.full_name = INJECTED
+    with pytest.raises(ValidationError) as refused:
+        profile.full_clean(validate_unique=False, validate_constraints=False)
+    assert "full_name" in refused.value.message_dict
+    organization = Organization(name="Evil\r\nBcc: x@example.org", kind=Organization.Kind.INDUSTRY,
+                                country=profile.organization.country)
+    with pytest.raises(ValidationError):
+        organization.full_clean()
