@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .names import refuse_control_characters
 from .timezones import validate_time_zone
 
 
@@ -46,9 +47,10 @@ class Organization(models.Model):
         INDUSTRY = "industry", _("Industry")
         ACADEMIA = "academia", _("Academia")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
-    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[refuse_control_characters])
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True,
+                               validators=[refuse_control_characters])
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True, validators=[refuse_control_characters])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, verbose_name=_("country"))
     # Organisations asked for at sign-up wait for the secretariat's confirmation.
@@ -85,8 +87,9 @@ class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    full_name_ja = models.CharField(_("name in Japanese script"), max_length=200, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, validators=[refuse_control_characters])
+    full_name_ja = models.CharField(_("name in Japanese script"), max_length=200, blank=True,
+                                    validators=[refuse_control_characters])
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -95,7 +98,7 @@ class Profile(models.Model):
         related_name="people",
         verbose_name=_("organisation"),
     )
-    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True, validators=[refuse_control_characters])
     role = models.CharField(_("role"), max_length=20, choices=ProfileRole.choices, default=ProfileRole.INDUSTRY)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
