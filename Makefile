@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= localhost
 PORT ?= 8000
 
-.PHONY: run test serve check-python browser calendar-clients messages bench bench-pages clean
+.PHONY: run test serve check-python browser calendar-clients oidc-provider messages bench bench-pages clean
 
 check-python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'." >&2; exit 1; }
@@ -30,11 +30,13 @@ $(TEST_STAMP): requirements.txt requirements-dev.txt | $(VENV)/bin/python
 run: $(RUN_STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
+	@echo "make run: this is a development server (DEBUG on, SQLite, e-mail to the console, demo accounts)."
+	@echo "make run: never use it in production; see 'Running in production' in README.md."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Set up and run the whole test suite. Tests needing PostgreSQL, Redis or a worker
 ## skip without them, unless CI=true (see .ci/run).
-test: $(TEST_STAMP) browser calendar-clients
+test: $(TEST_STAMP) browser calendar-clients oidc-provider
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ical.js (npm, tests/js/package-lock.json), one of the calendar clients the tests read the
@@ -62,6 +64,23 @@ browser:
 	  else \
 	    echo "make: /usr/bin/chromium is missing (as root: apt-get install chromium fonts-noto-cjk); the browser tests will be skipped (with CI=true they fail)."; \
 	  fi; \
+	fi
+
+## The agency sign-in tests (tests/oidc) start a real OpenID provider: node's oidc-provider,
+## installed from tests/oidc/package-lock.json with npm ci (Debian's nodejs and npm when root).
+## Without them those tests are skipped (in CI they fail).
+oidc-provider:
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	  echo "make: installing Debian's nodejs and npm for the agency sign-in tests (apt-get)."; \
+	  { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; } \
+	    || echo "make: apt-get could not install nodejs and npm." >&2; \
+	fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  echo "make: npm is missing; the agency sign-in tests will be skipped (with CI=true they fail)."; \
+	elif [ ! -f tests/oidc/node_modules/.package-lock.json ] || [ tests/oidc/package-lock.json -nt tests/oidc/node_modules/.package-lock.json ]; then \
+	  ( cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error ) \
+	    || echo "make: npm ci failed in tests/oidc; the agency sign-in tests will be skipped (with CI=true they fail)." >&2; \
 	fi
 
 ## Regenerate and compile the Japanese catalogue (needs GNU gettext).

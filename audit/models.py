@@ -41,6 +41,9 @@ class AuditEvent(models.Model):
         ORGANIZATION_CONFIRMED = "organization.confirmed", _("Organisation confirmed")
         DOMAIN_VERIFIED = "domain.verified", _("E-mail domain verified")
         DOMAIN_REMOVED = "domain.removed", _("Verified e-mail domain removed")
+        ROLE_GRANT_REQUESTED = "account.role_grant_requested", _("Privileged role given, awaiting approval")
+        ROLE_GRANT_APPROVED = "account.role_grant_approved", _("Privileged role approved")
+        ROLE_GRANT_DECLINED = "account.role_grant_declined", _("Privileged role declined")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")

@@ -23,6 +23,7 @@ N recipients within 1.5 × its time for 10.
 import argparse
 import os
 import resource
+import secrets
 import socket
 import statistics
 import subprocess
@@ -43,8 +44,12 @@ ENVIRONMENT = {
     "DJANGO_SETTINGS_MODULE": "dicas_portal.settings",
     # Production settings: no query log, no template debugging, as a real worker runs.
     "DJANGO_DEBUG": "false",
-    "SECRET_KEY": "bench-only-" + "x" * 50,
+    # Production refuses weak keys and a loopback address (dicas_portal/safety.py).
+    "SECRET_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "PORTAL_BASE_URL": "https://bench.dicas-portal.example",
+    # The worker is given the sink's port; this process itself sends nothing.
+    "EMAIL_URL": "smtp://127.0.0.1:25",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DATABASE}",
     "CELERY_BROKER_URL": BROKER_URL,
     "CELERY_TASK_ALWAYS_EAGER": "false",

@@ -21,6 +21,7 @@ the baseline, p99 under 50 ms, no error; the personal feed at least 0.20; a work
 import argparse
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -48,12 +49,17 @@ def environment(database: str, **extra: str) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "bench.settings",
         "DJANGO_DEBUG": "false",
-        "SECRET_KEY": "bench-only-" + "x" * 50,
+        # Production refuses weak keys, no broker, console e-mail and a loopback address
+        # (dicas_portal/safety.py); the pages measured send no e-mail and run no task.
+        "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "CACHE_URL": CACHE_URL,
-        "CELERY_BROKER_URL": "",
+        "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+        "CELERY_TASK_ALWAYS_EAGER": "true",
+        "EMAIL_URL": "smtp://127.0.0.1:25",
+        "PORTAL_BASE_URL": "https://bench.dicas-portal.example",
         "LOG_LEVEL": "WARNING",
         **extra,
     }

@@ -11,7 +11,11 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from dicas_portal.safety import DEVELOPMENT_SECRET_KEY, production_problems
+from participants.sso_config import ProviderConfigurationError, socialaccount_apps
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -28,7 +32,7 @@ if PRODUCTION:
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 else:
-    SECRET_KEY = env.str("SECRET_KEY", default="dev-only-insecure-key-not-for-production")
+    SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -58,6 +62,8 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "simple_history",
     "participants",
     "forums",
@@ -132,8 +138,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 CACHE_URL = env.str("CACHE_URL", default="") or env.str("REDIS_CACHE_URL", default="")
 if CACHE_URL:
     if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured("CACHE_URL must be a Redis URL such as redis://127.0.0.1:6379/1")
     CACHES = {
         "default": {
@@ -248,11 +252,7 @@ MFA_TOTP_ISSUER = "DICAS Portal"
 MFA_PASSKEY_LOGIN_ENABLED = True
 # Browsers hold WebAuthn to HTTPS, except on http://localhost: development only (the relying
 # party is PORTAL_BASE_URL's host, participants.adapters.PortalMFAAdapter).
-MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
-if PRODUCTION and MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN:
-    from django.core.exceptions import ImproperlyConfigured
-
-    raise ImproperlyConfigured("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN must not be set in production (DJANGO_DEBUG=false)")
+# MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN: see START-UP CHECKS (development only).
 # Officials, co-chairs, the secretariat and administrators must have a WebAuthn factor (a
 # security key or passkey), not only an authenticator app: phishing-resistant MFA, as
 # OMB M-22-09 asks of US federal staff.
@@ -272,6 +272,33 @@ MFA_ENROLMENT_LINK_MAX_AGE_HOURS = env.int("MFA_ENROLMENT_LINK_MAX_AGE_HOURS", d
 # Invitation links (participants/invitations.py) work this many days, once.
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 LOGIN_URL = "account_login"
+
+## AGENCY SIGN-IN (OpenID Connect)
+
+# One or more identity providers (an agency's, Login.gov, gBizID), as a JSON list in
+# PORTAL_OIDC_PROVIDERS (participants/sso_config.py says the fields). participants/sso.py
+# adds the nonce, the full ID-token check, linking by verified address only and the
+# reading of amr/acr that allauth's provider lacks.
+try:
+    _oidc_apps = socialaccount_apps(env.str("PORTAL_OIDC_PROVIDERS", default=""))
+except ProviderConfigurationError as error:
+    raise ImproperlyConfigured(str(error)) from None
+SOCIALACCOUNT_PROVIDERS = {
+    "openid_connect": {
+        "provider_class": "participants.sso.PortalOpenIDConnectProvider",
+        "OAUTH_PKCE_ENABLED": True,
+        "APPS": _oidc_apps,
+    },
+}
+SOCIALACCOUNT_ADAPTER = "participants.sso.PortalSocialAccountAdapter"
+# Linking by address is decided by the adapter: both sides must have verified it.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+# Starting a sign-in is a POST (with its CSRF token), never a link someone can be sent.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_OPENID_CONNECT_URL_PREFIX = "oidc"
 
 ## INTERNATIONALISATION
 
@@ -295,6 +322,9 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Largest paper the secretariat may upload, in bytes (25 MB unless set).
 PAPERS_MAX_UPLOAD_BYTES = env.int("PAPERS_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Largest an Office or OpenDocument paper (a zip) may unpack to: a "zip bomb" of a few
+# kilobytes would otherwise inflate to gigabytes when its content is checked.
+PAPERS_MAX_UNPACKED_BYTES = env.int("PAPERS_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -344,24 +374,12 @@ if CELERY_BROKER_URL.startswith("redis://"):
 
 ## NOTIFICATIONS
 
-# E-mails are written by the worker, which has no request to take the host from. In
-# production, unless set, the portal's own name in ALLOWED_HOSTS over HTTPS; on a developer's
-# machine the address `manage.py runserver` serves (PORTAL_SERVED_URL, dicas_portal/serving.py),
-# so that `make run PORT=8123` links to :8123. localhost, not 127.0.0.1: browsers refuse an
-# IP address as a WebAuthn relying party.
-PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="")
-if not PORTAL_BASE_URL and PRODUCTION:
-    _portal_host = ALLOWED_HOSTS[0] if ALLOWED_HOSTS else ""
-    if not _portal_host or _portal_host.startswith(".") or "*" in _portal_host:
-        from django.core.exceptions import ImproperlyConfigured
-
-        raise ImproperlyConfigured(
-            "PORTAL_BASE_URL must be set (e.g. https://dicas-portal.example/): the first of ALLOWED_HOSTS "
-            f"({_portal_host or 'none'}) names no single host for the links in e-mails"
-        )
-    PORTAL_BASE_URL = f"https://{_portal_host}/"
-elif not PORTAL_BASE_URL:
-    PORTAL_BASE_URL = env.str("PORTAL_SERVED_URL", default="http://localhost:8000/")
+# E-mails are written by the worker, which has no request to take the host from. Production
+# must name it (START-UP CHECKS); on a developer's machine it is the address `manage.py
+# runserver` serves (PORTAL_SERVED_URL, dicas_portal/serving.py), so that `make run PORT=8123`
+# links to :8123. localhost, not 127.0.0.1: browsers refuse an IP address as a WebAuthn
+# relying party.
+PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="") or env.str("PORTAL_SERVED_URL", default="http://localhost:8000/")
 # The domain after "@" in every calendar UID and Message-ID the portal writes. Calendar and
 # mail programs take an identifier to be unique in the world: two installations must not
 # share one, so it is this installation's own host unless told otherwise.
@@ -394,6 +412,8 @@ NOTIFICATIONS_REMINDER_HOURS = env.int("NOTIFICATIONS_REMINDER_HOURS", default=2
 # saved, and a newer change made meanwhile takes its place: several quick edits make one
 # e-mail, the last. 0 tells each change at once.
 NOTIFICATIONS_MEETING_CHANGE_HOLD_SECONDS = env.float("NOTIFICATIONS_MEETING_CHANGE_HOLD_SECONDS", default=120.0)
+# An unsubscribe link works once, and at most this long (notifications/unsubscribe_keys.py).
+NOTIFICATIONS_UNSUBSCRIBE_KEY_DAYS = env.int("NOTIFICATIONS_UNSUBSCRIBE_KEY_DAYS", default=365)
 
 ## SECURITY
 
@@ -419,6 +439,27 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+## START-UP CHECKS
+
+# Security keys over plain http: only ever for `make run` on localhost (production refuses it).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=DEBUG)
+if PRODUCTION:
+    _problems = production_problems(
+        environment=env.ENVIRON,
+        secret_key=SECRET_KEY,
+        debug=DEBUG,
+        broker_url=env.str("CELERY_BROKER_URL", default=""),
+        email_backend=EMAIL_CONFIG.get("EMAIL_BACKEND", ""),
+        base_url=env.str("PORTAL_BASE_URL", default=""),
+        webauthn_allow_insecure_origin=MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN,
+        oidc_issuers=tuple(app["settings"]["issuer"] for app in _oidc_apps),
+    )
+    if _problems:
+        raise ImproperlyConfigured(
+            "DICAS Portal will not start in production (DJANGO_DEBUG=false) with these settings:\n- "
+            + "\n- ".join(_problems)
+        )
 
 ## LOGGING
 

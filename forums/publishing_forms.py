@@ -6,6 +6,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from participants.models import Country, Organization
+from participants.names import refuse_control_characters
 
 from .models import MARKING_CHOICES, AgendaItem, Document
 
@@ -36,6 +37,11 @@ class AgendaItemForm(forms.ModelForm):
             "reviews_action_items": _("List the open action items under this item"),
         }
         widgets = {"notes": forms.Textarea(attrs={"rows": 3})}
+
+    def clean_presenter(self) -> str:
+        presenter = self.cleaned_data.get("presenter") or ""
+        refuse_control_characters(presenter)
+        return presenter
 
 
 class MinutesForm(forms.Form):

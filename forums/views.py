@@ -266,6 +266,9 @@ def download_paper(request, pk: int):
     response = FileResponse(document.file.open("rb"), as_attachment=True, filename=filename,
                             content_type=content_type_for(filename))
     response["X-Content-Type-Options"] = "nosniff"
+    if document.marking != Document.Marking.PUBLIC:
+        # Neither a shared proxy nor the browser's disk cache may keep a marked paper.
+        response["Cache-Control"] = "private, no-store"
     return response
 
 

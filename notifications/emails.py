@@ -13,7 +13,6 @@ from typing import Any
 from urllib.parse import urljoin
 
 from django.conf import settings
-from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import sanitize_address
 from django.db import models
@@ -29,7 +28,7 @@ from forums import calendars
 from forums.models import Document, Meeting, Minutes, Registration
 from participants.timezones import is_valid_time_zone
 
-from . import mime
+from . import mime, unsubscribe_keys
 from .audiences import group_of, meeting_of
 from .models import SECURITY_CATEGORY, Delivery, Dispatch, category_of, is_transactional
 
@@ -54,8 +53,6 @@ CALENDAR_METHOD_OF_EVENT = {
 # the event (see NoticeRenderer.sends_invitation_to).
 SEAT_HOLDERS_ONLY = frozenset({Event.MEETING_RESCHEDULED, Event.MEETING_POSTPONED})
 
-UNSUBSCRIBE_SALT = "notifications.unsubscribe"
-
 
 def absolute_url(path: str) -> str:
     """The worker has no request to build addresses from: they start at PORTAL_BASE_URL."""
@@ -70,14 +67,14 @@ def message_id(delivery: Delivery) -> str:
 
 
 def unsubscribe_token(*, person_id: int, category: str) -> str:
-    # Signed, not stored: the link works from the mail alone, for as long as the person keeps it.
-    return signing.dumps({"person": person_id, "category": category}, salt=UNSUBSCRIBE_SALT, compress=True)
+    """An opaque link that works once (notifications/unsubscribe_keys.py)."""
+    return unsubscribe_keys.token(person_id=person_id, category=category)
 
 
 def read_unsubscribe_token(token: str) -> tuple[int, str]:
-    """(person id, category); raises signing.BadSignature when the link was altered."""
-    data = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-    return int(data["person"]), str(data["category"])
+    """(person id, category); raises signing.BadSignature when the link was altered, used or expired."""
+    key, category = unsubscribe_keys.read(token)
+    return key.person_id, category
 
 
 def _in_language(english: str, japanese: str, language: str) -> str:
@@ -206,10 +203,16 @@ class NoticeRenderer:
         self._calendars: dict[str, Calendar] = {}
         self._renders: dict[tuple[str, str, bool], Rendered] = {}
         self._seatless_ids: frozenset[int] | None = None
+        self._unsubscribe_keys: dict[int, Any] = {}
         self._unsubscribe_url = absolute_url(reverse("notifications:unsubscribe", args=[UNSUBSCRIBE_MARK]))
         self._envelope_sender = _envelope_address(settings.DEFAULT_FROM_EMAIL)
 
     # -- the message ---------------------------------------------------------------
+
+    def prepare(self, deliveries: list[Delivery]) -> None:
+        """Reads (or makes) the unsubscribe keys of a whole batch's recipients at once."""
+        if not self.transactional:
+            self._unsubscribe_keys.update(unsubscribe_keys.keys_for(d.recipient_id for d in deliveries))
 
     def message_for(self, delivery: Delivery) -> EmailMultiAlternatives:
         """The e-mail as Django sends it (and as tests find it in mail.outbox)."""
@@ -288,7 +291,10 @@ class NoticeRenderer:
         user = delivery.recipient
         unsubscribe_url = None
         if not self.transactional:
-            token = unsubscribe_token(person_id=user.pk, category=self.category)
+            key = self._unsubscribe_keys.get(user.pk)
+            if key is None:
+                key = self._unsubscribe_keys[user.pk] = unsubscribe_keys.keys_for([user.pk])[user.pk]
+            token = unsubscribe_keys.token_for(key, self.category)
             unsubscribe_url = self._unsubscribe_url.replace(UNSUBSCRIBE_MARK, token)
         headers = {"Message-ID": message_id(delivery)}
         if unsubscribe_url:

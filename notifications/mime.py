@@ -27,8 +27,21 @@ LINE_LIMIT = 998  # RFC 5322 2.1.1, without the CRLF
 FOLD_AT = 78  # RFC 5322 2.1.1: lines SHOULD be no longer
 
 
+# Control characters (CR, LF, NUL, TAB…, category C*) have no place in a header's text:
+# a CR or LF there ends the header and starts one the sender chose (header injection).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def header_text(value: str) -> str:
+    """The value with every control character (line breaks included) made a space: what
+    goes into a header line can never end it."""
+    return _CONTROL.sub(" ", value)
+
+
 def encoded_header(name: str, value: str) -> bytes:
-    """One header line, RFC 2047-encoded when not ASCII, folded as the e-mail package does."""
+    """One header line, RFC 2047-encoded when not ASCII, folded as the e-mail package does.
+    Line breaks in `value` are spaces here: only this function's own folding breaks a line."""
+    value = header_text(value)
     try:
         value.encode("ascii")
     except UnicodeEncodeError:
@@ -47,6 +60,7 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~ -]*")
 def format_address(display_name: str, address: str) -> str:
     """'Name <address>' for a header, as Django's sanitize_address writes it, without
     going through the e-mail package's parser for the common case (an ASCII address)."""
+    display_name, address = header_text(display_name), header_text(address)
     if not address.isascii():
         return sanitize_address((display_name, address), "utf-8")
     if not display_name:
@@ -61,7 +75,7 @@ def format_address(display_name: str, address: str) -> str:
 
 
 def address_header(name: str, value: str) -> bytes:
-    return f"{name}: {value}".encode("ascii")
+    return f"{name}: {header_text(value)}".encode("ascii")
 
 
 TOO_LONG = re.compile(rb"[^\n]{%d}" % (LINE_LIMIT + 1))

@@ -302,3 +302,31 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} · {self.get_category_display()}: {self.get_mode_display()}"
+
+
+def new_unsubscribe_salt() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(24)
+
+
+class UnsubscribeKey(models.Model):
+    """The secret behind a person's unsubscribe links (notifications/unsubscribe_keys.py).
+
+    The link's key is derived from `salt` with the server's SECRET_KEY and stored here only
+    as its SHA-256, so a copy of the database alone opens no link. Using a link, or the
+    key's age passing NOTIFICATIONS_UNSUBSCRIBE_KEY_DAYS, ends every link made with it: the
+    next e-mail carries one made with a new salt."""
+
+    person = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                  related_name="unsubscribe_key", verbose_name=_("person"))
+    salt = models.CharField(max_length=64, default=new_unsubscribe_salt)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("unsubscribe key")
+        verbose_name_plural = _("unsubscribe keys")
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.created_at:%Y-%m-%d})"

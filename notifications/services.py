@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
@@ -30,7 +29,8 @@ from participants.permissions import is_secretariat
 
 from . import transport
 from .audiences import held_for_digest, recipients
-from .emails import NoticeRenderer, load_target, read_unsubscribe_token
+from . import unsubscribe_keys
+from .emails import NoticeRenderer, load_target
 from .heartbeat import current_worker
 from .marks import Mark, MarkError, Marks
 from .models import DIGEST_CATEGORY, Category, Delivery, Dispatch, NotificationPreference, WorkerHeartbeat
@@ -273,6 +273,7 @@ def _send_claimed(dispatch_id: int, claimed_at: datetime, ids: list[int], result
         for delivery in deliveries:
             _fail(delivery, claimed_at, "The notice's object no longer exists.", result)
         return
+    renderer.prepare(deliveries)
     deadline = time.monotonic() + batch_budget_seconds()
     try:
         marks = Marks()
@@ -559,18 +560,23 @@ def unsubscribe(*, token: str) -> list[NotificationPreference]:
     link switches off every category the person takes in the digest (stopping the digest
     must not turn it into a mail per notice). Returns the settings changed.
 
-    Raises signing.BadSignature for an altered link and LookupError when its person is gone.
+    Raises signing.BadSignature for an altered, used or expired link; ValueError for a category that no longer exists.
     """
-    person_id, category = read_unsubscribe_token(token)
-    person = get_user_model().objects.filter(pk=person_id).first()
-    if person is None:
-        raise LookupError(person_id)
-    off = NotificationPreference.Mode.OFF
-    if category == DIGEST_CATEGORY:
-        in_digest = [name for name, mode in preferences_of(person).items()
-                     if mode == NotificationPreference.Mode.DIGEST]
-        return [set_preference(person=person, category=name, mode=off) for name in in_digest]
-    return [set_preference(person=person, category=category, mode=off)]
+    with transaction.atomic():
+        # Locked: two clicks at once unsubscribe once, and the second finds the link spent.
+        key, category = unsubscribe_keys.read(token, for_update=True)
+        person = key.person
+        if category != DIGEST_CATEGORY and category not in Category.values:
+            raise ValueError(category)
+        off = NotificationPreference.Mode.OFF
+        if category == DIGEST_CATEGORY:
+            in_digest = [name for name, mode in preferences_of(person).items()
+                         if mode == NotificationPreference.Mode.DIGEST]
+            changed = [set_preference(person=person, category=name, mode=off) for name in in_digest]
+        else:
+            changed = [set_preference(person=person, category=category, mode=off)]
+        unsubscribe_keys.spend(key)
+    return changed
 
 
 def preferences_of(person) -> dict[str, str]:

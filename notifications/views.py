@@ -80,7 +80,7 @@ def unsubscribe(request, token: str):
     if request.method == "POST":
         try:
             services.unsubscribe(token=token)
-        except (LookupError, ValueError):  # the person is gone, or the category no longer exists
+        except (signing.BadSignature, LookupError, ValueError):  # spent meanwhile, or the category is gone
             return render(request, "notifications/unsubscribe_invalid.html", status=BAD_REQUEST)
         return render(request, "notifications/unsubscribed.html", {"category": category_label})
     return render(request, "notifications/unsubscribe.html",

@@ -11,6 +11,7 @@ from django.contrib.auth.password_validation import password_validators_help_tex
 from django.utils.translation import gettext_lazy as _
 
 from .models import Invitation, Organization, Profile
+from .names import refuse_control_characters
 
 # Accounts are named by their address, and Django's usernames stop at 150 characters.
 EMAIL_MAX_LENGTH = 150
@@ -23,7 +24,7 @@ class InvitationForm(forms.Form):
         label=_("Organisation"), queryset=Organization.objects.none(), empty_label=_("— Choose —")
     )
     full_name = forms.CharField(
-        label=_("Full name"), max_length=200, required=False,
+        label=_("Full name"), max_length=200, required=False, validators=[refuse_control_characters],
         help_text=_("Optional: filled in for the invitee, who may correct it."),
     )
     language = forms.ChoiceField(label=_("Language of the e-mail"), choices=settings.LANGUAGES)
@@ -38,9 +39,11 @@ class InvitationForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
-    full_name_ja = forms.CharField(label=_("Name in Japanese script"), max_length=200, required=False)
-    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    full_name = forms.CharField(label=_("Full name"), max_length=200, validators=[refuse_control_characters])
+    full_name_ja = forms.CharField(label=_("Name in Japanese script"), max_length=200, required=False,
+                                   validators=[refuse_control_characters])
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False,
+                                validators=[refuse_control_characters])
     password1 = forms.CharField(
         label=_("Password"), strip=False, max_length=4096,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

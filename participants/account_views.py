@@ -33,8 +33,16 @@ from .account_forms import (
 )
 from .enrolment import grant_enrolment_permit
 from .mfa import SECOND_FACTORS, mfa_setup_url
-from .models import Invitation, Profile
-from .permissions import assignable_roles, can_invite, can_manage_people, invitable_roles
+from .models import Invitation, Profile, RoleGrant
+from .permissions import (
+    assignable_roles,
+    can_decide_role_grant,
+    can_invite,
+    can_manage_people,
+    can_view_role_grants,
+    invitable_roles,
+    may_change_role,
+)
 from .sessions import sign_out_everywhere as sign_out_everywhere_service
 
 BAD_REQUEST = 400
@@ -182,7 +190,7 @@ def people(request: HttpRequest) -> HttpResponse:
         status = BAD_REQUEST
     page = Paginator(profiles, PAGE_SIZE).get_page(request.GET.get("page"))
     for profile in page:
-        profile.may_change_role = bool(assignable_roles(request.user, profile))
+        profile.may_change_role = may_change_role(request.user, profile)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "participants/people.html", {"form": form, "page": page, "query": query.urlencode()},
@@ -200,15 +208,66 @@ def person_role(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     form = RoleChangeForm(request.POST or None, roles=roles, initial={"role": profile.role})
     if request.method == "POST" and form.is_valid():
-        services.change_role(profile=profile, role=form.cleaned_data["role"], by=request.user)
-        messages.success(
-            request,
-            _("%(name)s is now: %(role)s.") % {"name": profile.display_name,
-                                               "role": dict(Profile.Role.choices)[form.cleaned_data["role"]]},
-        )
+        role_label = dict(Profile.Role.choices)[form.cleaned_data["role"]]
+        try:
+            grant = services.change_role(profile=profile, role=form.cleaned_data["role"], by=request.user)
+        except ValidationError as refusal:
+            messages.error(request, " ".join(refusal.messages))
+            return redirect(reverse("participants:people"))
+        if grant is not None:
+            messages.info(
+                request,
+                _("%(name)s will be %(role)s once another member of the secretariat approves it.")
+                % {"name": profile.display_name, "role": role_label},
+            )
+            return redirect(reverse("participants:role_grants"))
+        messages.success(request, _("%(name)s is now: %(role)s.") % {"name": profile.display_name, "role": role_label})
         return redirect(reverse("participants:people"))
     return render(request, "participants/person_role.html", {"form": form, "person": profile},
                   status=BAD_REQUEST if form.errors else 200)
+
+
+# Privileged roles: four eyes ---------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "HEAD"])
+def role_grants(request: HttpRequest) -> HttpResponse:
+    """Privileged roles given by one member of the secretariat, waiting for another."""
+    _require(can_view_role_grants(request.user))
+    pending = list(
+        RoleGrant.objects.filter(status=RoleGrant.Status.PENDING)
+        .select_related("profile__user", "profile__organization", "requested_by__profile")
+        .order_by("requested_at", "pk")
+    )
+    for grant in pending:
+        grant.may_decide = can_decide_role_grant(request.user, grant)
+    return render(request, "participants/role_grants.html", {"grants": pending})
+
+
+def _decide_role_grant(request: HttpRequest, pk: int, decide, done: str) -> HttpResponse:
+    _require(can_view_role_grants(request.user))
+    grant = get_object_or_404(RoleGrant.objects.select_related("profile__user"), pk=pk)
+    try:
+        decide(grant=grant, by=request.user)
+    except ValidationError as refusal:
+        messages.error(request, " ".join(refusal.messages))
+    else:
+        messages.success(request, done % {"name": grant.profile.display_name, "role": grant.get_role_display()})
+    return redirect(reverse("participants:role_grants"))
+
+
+@login_required
+@require_POST
+def role_grant_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_role_grant(request, pk, services.approve_role_grant, _("%(name)s is now: %(role)s."))
+
+
+@login_required
+@require_POST
+def role_grant_decline(request: HttpRequest, pk: int) -> HttpResponse:
+    return _decide_role_grant(request, pk, services.decline_role_grant,
+                              _("Declined: %(name)s keeps their role and is not %(role)s."))
 
 
 # Signing out everywhere ------------------------------------------------------------------

@@ -112,6 +112,14 @@ class PortalAccountAdapter(DefaultAccountAdapter):
                 )
         return user
 
+    def get_login_stages(self) -> list[str]:
+        # The second-factor step knows when an identity provider asserted MFA (participants/sso.py).
+        return [
+            "participants.sso.MFAUnlessIdentityProviderAssertedStage" if stage == "allauth.mfa.stages.AuthenticateStage"
+            else stage
+            for stage in super().get_login_stages()
+        ]
+
     def get_signup_redirect_url(self, request: HttpRequest) -> str:
         # Where the sign-up resumes once the e-mail address is confirmed: a new account
         # always has its profile to complete.

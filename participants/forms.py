@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .models import Country, Organization, Profile
+from .names import refuse_control_characters
 from .timezones import COMMON_TIME_ZONES, available_time_zones
 
 
@@ -25,11 +26,12 @@ class OrganizationChoiceField(forms.ModelChoiceField):
 class ProfileDetailsForm(forms.Form):
     """Who the person is. The role is not here: self sign-up gives the industry role only."""
 
-    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    full_name = forms.CharField(label=_("Full name"), max_length=200, validators=[refuse_control_characters])
     full_name_ja = forms.CharField(
         label=_("Name in Japanese script"),
         max_length=200,
         required=False,
+        validators=[refuse_control_characters],
         help_text=_("As it should appear on Japanese badges and lists, e.g. 山田 太郎."),
     )
     organization = OrganizationChoiceField(
@@ -43,6 +45,7 @@ class ProfileDetailsForm(forms.Form):
         label=_("Organisation not on the list"),
         max_length=200,
         required=False,
+        validators=[refuse_control_characters],
         help_text=_("Its full legal name. The secretariat confirms new organisations before they appear on the list."),
     )
     country = forms.ModelChoiceField(
@@ -52,7 +55,8 @@ class ProfileDetailsForm(forms.Form):
         empty_label=_("— Choose —"),
         help_text=_("Where your organisation is based. Needed for an organisation not on the list."),
     )
-    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False)
+    job_title = forms.CharField(label=_("Job title"), max_length=200, required=False,
+                                validators=[refuse_control_characters])
     preferred_language = forms.ChoiceField(label=_("Preferred language"), choices=settings.LANGUAGES)
     time_zone = forms.ChoiceField(label=_("Time zone"), choices=time_zone_choices)
 

@@ -28,8 +28,8 @@ from audit.models import AuditEvent
 from audit.services import record_event
 
 from .affiliations import record_invited_affiliation
-from .models import Invitation, Organization, Profile
-from .permissions import invitable_roles
+from .models import Invitation, Organization, Profile, RoleGrant
+from .permissions import invitable_roles, needs_second_approval, organization_may_hold_cochair_role
 
 logger = logging.getLogger(__name__)
 
@@ -54,10 +54,13 @@ def normalise_email(email: str) -> str:
 
 
 def account_exists(email: str) -> bool:
+    """An account signs in with this address, or has proved it owns it. An address someone
+    merely added to their account, unverified, proves nothing and blocks nobody: otherwise
+    anyone could keep a future invitee from ever being invited."""
     return (
         User.objects.filter(email__iexact=email).exists()
         or User.objects.filter(username__iexact=email).exists()
-        or EmailAddress.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email, verified=True).exists()
     )
 
 
@@ -150,6 +153,11 @@ def invite(
     """
     _require_inviter(by, role)
     email = normalise_email(email)
+    if role == Profile.Role.COCHAIR and not organization_may_hold_cochair_role(organization):
+        raise ValidationError(
+            {"organization": _("The co-chair role is only for accounts of a co-chair office (a government "
+                               "organisation of a co-chair country).")}
+        )
     if account_exists(email):
         raise ValidationError(
             {"email": _("An account with this address already exists. Change its role on the people page instead.")}
@@ -215,7 +223,9 @@ def accept_invitation(*, token: str, full_name: str, password: str, full_name_ja
     once make one account, and the second is refused as used. The address is confirmed
     (the link reached it); role, organisation and language come from the invitation.
     Side effects: a User, its confirmed EmailAddress and Profile, the invitation marked
-    used, an audit event. Raises InvitationRefused or ValidationError (weak password).
+    used, an audit event. A privileged role (co-chair, secretariat) is not given by the link:
+    the account starts as an official, with the inviter's pending RoleGrant for a second
+    member of the secretariat to approve. Raises InvitationRefused or ValidationError.
     """
     with transaction.atomic():
         found = invitation_from_token(token)
@@ -229,14 +239,17 @@ def accept_invitation(*, token: str, full_name: str, password: str, full_name_ja
         user.set_password(password)
         user.full_clean(exclude=["password"])
         user.save()
+        # The link reached the address: unverified claims on it by other accounts end here.
+        EmailAddress.objects.filter(email__iexact=invitation.email, verified=False).exclude(user=user).delete()
         EmailAddress.objects.create(user=user, email=invitation.email, verified=True, primary=True)
+        four_eyes = needs_second_approval(invitation.role)
         profile = Profile(
             user=user,
             full_name=full_name.strip(),
             full_name_ja=full_name_ja.strip(),
             job_title=job_title.strip(),
             organization=invitation.organization,
-            role=invitation.role,
+            role=Profile.Role.OFFICIAL if four_eyes else invitation.role,
             preferred_language=invitation.language,
             time_zone=settings.PORTAL_DEFAULT_VIEWER_TIME_ZONE,
         )
@@ -249,4 +262,10 @@ def accept_invitation(*, token: str, full_name: str, password: str, full_name_ja
         invitation.save(update_fields=["accepted_at", "accepted_by"])
         record_event(actor=user, action=AuditEvent.Action.INVITATION_ACCEPTED, target=invitation,
                      detail={"email": invitation.email, "role": invitation.role})
+        if four_eyes and invitation.invited_by is not None:
+            grant = RoleGrant.objects.create(profile=profile, role=invitation.role, previous_role=profile.role,
+                                             requested_by=invitation.invited_by)
+            record_event(actor=invitation.invited_by, action=AuditEvent.Action.ROLE_GRANT_REQUESTED, target=user,
+                         detail={"grant": grant.pk, "from": profile.role, "to": invitation.role,
+                                 "email": user.email, "invitation": invitation.pk})
     return user

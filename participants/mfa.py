@@ -66,7 +66,9 @@ def remember_second_factor(request: HttpRequest, user) -> None:
     its data, and must not keep a flag the account no longer deserves."""
     if not hasattr(request, "session"):
         return
-    if has_required_factor(user):
+    from .sso import identity_provider_asserted_mfa
+
+    if has_required_factor(user) or identity_provider_asserted_mfa(request, user):
         request.session[SESSION_FLAG] = user.pk
     else:
         request.session.pop(SESSION_FLAG, None)

@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from .names import refuse_control_characters
 from .timezones import validate_time_zone
 
 
@@ -51,9 +52,10 @@ class Organization(models.Model):
         INDUSTRY = "industry", _("Industry")
         ACADEMIA = "academia", _("Academia")
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
-    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    name = models.CharField(_("name"), max_length=200, unique=True, validators=[refuse_control_characters])
+    name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True,
+                               validators=[refuse_control_characters])
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True, validators=[refuse_control_characters])
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     country = models.ForeignKey(Country, on_delete=models.PROTECT, verbose_name=_("country"))
     # Organisations asked for at sign-up wait for the secretariat's confirmation.
@@ -90,8 +92,9 @@ class Profile(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
     )
-    full_name = models.CharField(_("full name"), max_length=200, blank=True)
-    full_name_ja = models.CharField(_("name in Japanese script"), max_length=200, blank=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True, validators=[refuse_control_characters])
+    full_name_ja = models.CharField(_("name in Japanese script"), max_length=200, blank=True,
+                                    validators=[refuse_control_characters])
     organization = models.ForeignKey(
         Organization,
         on_delete=models.PROTECT,
@@ -100,7 +103,7 @@ class Profile(models.Model):
         related_name="people",
         verbose_name=_("organisation"),
     )
-    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True, validators=[refuse_control_characters])
     role = models.CharField(_("role"), max_length=20, choices=ProfileRole.choices, default=ProfileRole.INDUSTRY)
     preferred_language = models.CharField(
         _("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en"
@@ -370,3 +373,47 @@ class SecondFactorFailures(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.count}"
+
+
+class RoleGrant(models.Model):
+    """A privileged role one secretariat member gave and another must approve (four eyes).
+
+    Until approved it changes nothing: the person keeps their role. The giver never
+    approves their own grant (participants.permissions.can_decide_role_grant)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    profile = models.ForeignKey(Profile, on_delete=models.CASCADE, related_name="role_grants",
+                                verbose_name=_("person"))
+    role = models.CharField(_("role"), max_length=20, choices=ProfileRole.choices)
+    previous_role = models.CharField(_("role before"), max_length=20, choices=ProfileRole.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
+                                     related_name="role_grants_requested", verbose_name=_("given by"))
+    requested_at = models.DateTimeField(_("given"), auto_now_add=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="role_grants_decided", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        verbose_name = _("role grant")
+        verbose_name_plural = _("role grants")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["profile"], condition=models.Q(status="pending"), name="role_grant_one_pending_per_person",
+                violation_error_message=_("A role for this person already awaits approval."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending") | (models.Q(decided_by__isnull=False)
+                                                        & ~models.Q(decided_by=models.F("requested_by"))),
+                name="role_grant_decided_by_another",
+                violation_error_message=_("A role grant is decided by another member of the secretariat."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} → {self.get_role_display()} ({self.get_status_display()})"

@@ -5,7 +5,7 @@ from datetime import date
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from .models import Profile
+from .models import Organization, Profile, RoleGrant
 
 Role = Profile.Role
 STAFF_ROLES = frozenset({Role.SECRETARIAT, Role.ADMINISTRATOR})
@@ -18,6 +18,9 @@ INVITABLE_ROLES = (Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
 # What the secretariat may set on someone else's profile. Administrator is not among
 # them: that is a superuser, made on the server, never through the portal.
 ASSIGNABLE_ROLES = (Role.INDUSTRY, Role.OFFICIAL, Role.COCHAIR, Role.SECRETARIAT)
+# Roles that change what someone may approve or administer: given by one member of the
+# secretariat, they count only once a second member approves (four eyes).
+FOUR_EYES_ROLES = frozenset({Role.COCHAIR, Role.SECRETARIAT, Role.ADMINISTRATOR})
 
 
 # Roles with powers over others' work carry a review date (people leave their posts); past
@@ -145,14 +148,59 @@ def can_manage_people(user) -> bool:
     return is_secretariat(user)
 
 
+def organization_may_hold_cochair_role(organization: Organization | None) -> bool:
+    """A co-chair is an office of a member government: a confirmed government organisation
+    of a country that holds one of the forum's co-chair offices."""
+    if organization is None or not organization.confirmed or organization.kind != Organization.Kind.GOVERNMENT:
+        return False
+    # Through the reverse relation of the forums' CoChair offices: participants imports no higher app.
+    return organization.country.cochair_set.exists()
+
+
+def may_hold_cochair_role(user) -> bool:
+    """The one rule for who may be made a co-chair: the organisation the portal verified for
+    them (never the one they name themselves) is a co-chair office's government."""
+    if verified_organization_id(user) is None:
+        return False
+    # verified_organization_id holds only while it is the profile's organisation.
+    return organization_may_hold_cochair_role(user.profile.organization)
+
+
+def may_change_role(actor, profile: Profile) -> bool:
+    """Whether `actor` may change `profile`'s role at all (the people page's link): not
+    their own, not an administrator's. Costs no query."""
+    if not can_manage_people(actor) or profile.user_id == actor.pk:
+        return False
+    return not (profile.user.is_superuser or profile.role == Role.ADMINISTRATOR)
+
+
 def assignable_roles(actor, profile: Profile) -> tuple[str, ...]:
     """The roles `actor` may give `profile`: none for their own profile (nobody raises
-    their own role, nor lowers it by mistake), none for an administrator's."""
-    if not can_manage_people(actor) or profile.user_id == actor.pk:
+    their own role, nor lowers it by mistake), none for an administrator's; the co-chair
+    role only to an account of a co-chair office."""
+    if not may_change_role(actor, profile):
         return ()
-    if profile.user.is_superuser or profile.role == Role.ADMINISTRATOR:
-        return ()
+    if not may_hold_cochair_role(profile.user):
+        return tuple(role for role in ASSIGNABLE_ROLES if role != Role.COCHAIR or profile.role == Role.COCHAIR)
     return ASSIGNABLE_ROLES
+
+
+def needs_second_approval(role: str) -> bool:
+    return role in FOUR_EYES_ROLES
+
+
+def can_view_role_grants(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_decide_role_grant(user, grant: RoleGrant) -> bool:
+    """Another member of the secretariat than the one who gave it, and not its own subject."""
+    return (
+        is_secretariat(user)
+        and grant.status == RoleGrant.Status.PENDING
+        and grant.requested_by_id != user.pk
+        and grant.profile.user_id != user.pk
+    )
 
 
 def can_change_role(actor, profile: Profile, role: str) -> bool:

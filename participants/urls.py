@@ -27,4 +27,7 @@ urlpatterns = [
     path("affiliations/domains/", affiliation_views.verified_domains, name="verified_domains"),
     path("affiliations/domains/<int:pk>/remove/", affiliation_views.verified_domain_remove,
          name="verified_domain_remove"),
+    path("people/role-grants/", account_views.role_grants, name="role_grants"),
+    path("people/role-grants/<int:pk>/approve/", account_views.role_grant_approve, name="role_grant_approve"),
+    path("people/role-grants/<int:pk>/decline/", account_views.role_grant_decline, name="role_grant_decline"),
 ]

@@ -61,14 +61,39 @@ def _opendocument_check(mimetype: str) -> Callable[[bytes, File], bool]:
             return False
         try:
             upload.seek(0)
-            with zipfile.ZipFile(upload) as archive:
-                return archive.read("mimetype").decode("ascii", "replace").strip() == mimetype
+            with zipfile.ZipFile(upload) as archive, archive.open("mimetype") as member:
+                # A few bytes only: the member may claim to be small and be a bomb.
+                return member.read(len(mimetype) + 8).decode("ascii", "replace").strip() == mimetype
         except (zipfile.BadZipFile, KeyError, OSError, EOFError):
             return False
         finally:
             upload.seek(0)
 
     return check
+
+
+# A zip with more members than this is no paper (a document has tens, a deck hundreds).
+MAX_ZIP_MEMBERS = 10_000
+
+
+def unpacked_size_problem(upload: File) -> str | None:
+    """Why a zip-based paper (Office, OpenDocument) is refused before anything reads into
+    it, or None. The bound is on the sizes the archive declares; Python's zipfile never
+    inflates a member beyond its declared size, so a lying archive gains nothing."""
+    limit = settings.PAPERS_MAX_UNPACKED_BYTES
+    try:
+        upload.seek(0)
+        with zipfile.ZipFile(upload) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return None  # not a zip at all: the content check says what is wrong
+    finally:
+        upload.seek(0)
+    unpacked = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS or unpacked > limit:
+        return _("The file unpacks to %(size)s; the most the portal accepts is %(limit)s.") % {
+            "size": filesizeformat(unpacked), "limit": filesizeformat(limit)}
+    return None
 
 
 def _starts_with(*signatures: bytes) -> Callable[[bytes, File], bool]:
@@ -161,6 +186,8 @@ def check_upload(upload: File) -> str:
     upload.seek(0)
     head = upload.read(HEAD_BYTES)
     upload.seek(0)
+    if head.startswith(ZIP_SIGNATURE) and (problem := unpacked_size_problem(upload)):
+        raise ValidationError(problem, code="too_large_unpacked")
     if not paper_type.matches(head, upload):
         raise ValidationError(
             _("The file's content is not a .%(extension)s file, whatever its name says.") % {"extension": extension_of(name)},

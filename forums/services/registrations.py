@@ -322,13 +322,21 @@ def cancel_registration(*, registration: Registration, by) -> list[Registration]
         return _promote_waiting(meeting)
 
 
+# Primary keys are 64-bit: SQLite cannot take a larger number as a parameter at all.
+LARGEST_ID = 2**63 - 1
+
+
 def _selected(meeting: Meeting, registration_ids) -> list[Registration]:
     ids = set()
+    not_understood = RegistrationRefused(_("The selection could not be understood; nothing was changed."))
     for value in registration_ids:
         try:
-            ids.add(int(value))
+            number = int(value)
         except (TypeError, ValueError):
-            raise RegistrationRefused(_("The selection could not be understood; nothing was changed.")) from None
+            raise not_understood from None
+        if not 0 < number <= LARGEST_ID:
+            raise not_understood
+        ids.add(number)
     if not ids:
         raise RegistrationRefused(_("Select at least one registration."))
     # Oldest first: when seats are short, those who registered first get them first.

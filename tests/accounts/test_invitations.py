@@ -212,7 +212,7 @@ def test_a_visitor_is_sent_to_sign_in(client):
 def test_the_invitation_is_written_in_the_chosen_language(client, cast, ministry, django_capture_on_commit_callbacks):
     client.force_login(cast.secretariat)
     with django_capture_on_commit_callbacks(execute=True):
-        client.post("/invitations/", {"email": INVITEE, "role": "cochair", "organization": ministry.pk,
+        client.post("/invitations/", {"email": INVITEE, "role": "official", "organization": ministry.pk,
                                       "language": "ja"})
     message = mail.outbox[-1]
     assert "DICAS" in message.subject
@@ -242,8 +242,10 @@ def test_an_invited_secretariat_member_is_sent_to_mfa_too(client, invite):
     link = invite(role="secretariat")
     assert accept(client, link)["Location"] == SETUP
     person = get_user_model().objects.get(email=INVITEE)
-    assert person.profile.role == Profile.Role.SECRETARIAT
-    assert client.get("/audit/")["Location"] == SETUP
+    # The secretariat role itself waits for a second member (tests/accounts/test_separation_of_duties.py).
+    assert person.profile.role == Profile.Role.OFFICIAL
+    assert person.profile.role_grants.get().role == Profile.Role.SECRETARIAT
+    assert client.get("/meetings/")["Location"] == SETUP
 
 
 def test_a_user_factory_person_is_not_an_invitation(cast):
@@ -253,3 +255,30 @@ def test_a_user_factory_person_is_not_an_invitation(cast):
     assert Authenticator.objects.filter(user=cast.secretariat).exists()
     assert not Authenticator.objects.filter(user=cast.industry).exists()
     assert UserFactory(role="official", mfa=False).profile.role == "official"
+
+
+def test_an_unverified_secondary_address_does_not_block_an_invitation(client, cast, invite):
+    """Penetration test, finding 7: anyone could add a future invitee's address, unverified,
+    to their own account and so keep the invitation from ever being sent."""
+    EmailAddress.objects.create(user=cast.industry, email=INVITEE, verified=False, primary=False)
+
+    link = invite()
+    response = accept(client, link)
+
+    assert response.status_code == 302
+    invitee = get_user_model().objects.get(email=INVITEE)
+    assert invitee.profile.role == Profile.Role.OFFICIAL
+    # The squatter's unproven claim on the address is gone; their own account stays.
+    assert not EmailAddress.objects.filter(user=cast.industry, email__iexact=INVITEE).exists()
+    assert EmailAddress.objects.get(email__iexact=INVITEE).user == invitee
+
+
+def test_a_verified_address_still_blocks_an_invitation(client, cast, ministry):
+    EmailAddress.objects.create(user=cast.industry, email=INVITEE, verified=True, primary=False)
+    client.force_login(cast.secretariat)
+
+    response = client.post("/invitations/", {"email": INVITEE, "role": "official", "organization": ministry.pk,
+                                             "language": "en"})
+
+    assert response.status_code == 400
+    assert not Invitation.objects.exists()

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from dicas_portal.celery import app as celery_app
+from tests.production import production_environment
 
 PROJECT = Path(__file__).resolve().parents[2]
 
@@ -26,6 +27,14 @@ def run_django(args: list[str], **variables: str) -> subprocess.CompletedProcess
     )
 
 
+def run_production(args: list[str], **variables: str) -> subprocess.CompletedProcess:
+    """A production portal with every safe value, except those the test gives."""
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=PROJECT, env=production_environment(**variables),
+        capture_output=True, text=True, timeout=120,
+    )
+
+
 def test_production_without_a_secret_key_fails_at_start_up_naming_it():
     result = run_django(["check"], DJANGO_DEBUG="false", ALLOWED_HOSTS="portal.example")
     assert result.returncode != 0
@@ -39,14 +48,9 @@ def test_production_without_allowed_hosts_fails_at_start_up_naming_it():
 
 
 def test_check_deploy_with_production_variables_prints_no_warning():
-    result = run_django(
+    result = run_production(
         ["check", "--deploy", "--fail-level", "WARNING"],
-        DJANGO_DEBUG="false",
-        SECRET_KEY=secrets.token_urlsafe(50),
-        ALLOWED_HOSTS="dicas-portal.example",
         DATABASE_URL=os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/dicas"),
-        CELERY_BROKER_URL="redis://127.0.0.1:6379/0",
-        EMAIL_URL="smtp+tls://mailer:secret@smtp.example:587",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
@@ -100,3 +104,73 @@ def test_a_sign_in_failure_limit_that_is_not_a_rate_fails_at_start_up_naming_it(
     assert result.returncode != 0
     assert "PORTAL_SIGN_IN_FAILURES_PER_ADDRESS" in result.stderr
     assert run_django(["check"], PORTAL_SIGN_IN_FAILURES_PER_ADDRESS="100/m, 1000/h").returncode == 0
+
+
+DEVELOPMENT_KEY = "dev-only-insecure-key-not-for-production"
+
+
+@pytest.mark.parametrize(
+    "variable, value",
+    [
+        ("SECRET_KEY", DEVELOPMENT_KEY),
+        ("SECRET_KEY", "django-insecure-" + secrets.token_urlsafe(50)),
+        ("SECRET_KEY", secrets.token_urlsafe(20)),  # short
+        ("SECRET_KEY", "x" * 64),  # long, but one character
+        ("SECRET_KEY", "abcd" * 20),  # long, but four characters over and over
+        ("DEBUG", "true"),
+        ("CELERY_BROKER_URL", ""),
+        ("CELERY_BROKER_URL", "memory://"),
+        ("EMAIL_URL", ""),
+        ("EMAIL_URL", "consolemail://"),
+        ("PORTAL_BASE_URL", ""),
+        ("PORTAL_BASE_URL", "http://127.0.0.1:8000"),
+        ("PORTAL_BASE_URL", "http://localhost:8000"),
+        ("PORTAL_BASE_URL", "https://[::1]/"),
+        ("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", "true"),
+    ],
+)
+def test_production_refuses_to_start_with_an_unsafe_value_naming_the_variable(variable, value):
+    result = run_production(["check"], **{variable: value})
+    assert result.returncode != 0, f"production started with {variable}={value!r}"
+    assert variable in result.stderr
+
+
+def test_every_unsafe_value_is_named_at_once():
+    result = run_production(["check"], SECRET_KEY=DEVELOPMENT_KEY, EMAIL_URL="consolemail://", CELERY_BROKER_URL="")
+    assert result.returncode != 0
+    for variable in ("SECRET_KEY", "EMAIL_URL", "CELERY_BROKER_URL"):
+        assert variable in result.stderr
+
+
+def test_production_with_every_safe_value_starts():
+    result = run_production(["check"])
+    assert result.returncode == 0, result.stderr
+
+
+def test_make_run_says_it_is_a_development_server():
+    result = subprocess.run(["make", "-n", "run"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "development server" in result.stdout
+    assert "never" in result.stdout.lower() and "production" in result.stdout.lower()
+
+
+def test_production_refuses_an_identity_provider_over_plain_http():
+    providers = '[{"id": "agency", "name": "Agency", "issuer": "http://127.0.0.1:9000", "client_id": "c", "secret": "s"}]'
+    result = run_production(["check"], PORTAL_OIDC_PROVIDERS=providers)
+    assert result.returncode != 0
+    assert "PORTAL_OIDC_PROVIDERS" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["not json", '{"id": "x"}', '[{"id": "agency"}]',
+                                   '[{"id": "Bad Id", "name": "n", "issuer": "https://i.example", "client_id": "c", "secret": "s"}]'])
+def test_a_malformed_identity_provider_list_fails_at_start_up_naming_it(value):
+    result = run_django(["check"], PORTAL_OIDC_PROVIDERS=value)
+    assert result.returncode != 0
+    assert "PORTAL_OIDC_PROVIDERS" in result.stderr
+
+
+def test_identity_providers_over_https_start_in_production():
+    providers = ('[{"id": "agency", "name": "Agency", "issuer": "https://login.agency.example", "client_id": "c", '
+                 '"secret": "s", "mfa_acr_values": ["http://idmanagement.gov/ns/assurance/aal/2"]}]')
+    result = run_production(["check", "--deploy", "--fail-level", "WARNING"], PORTAL_OIDC_PROVIDERS=providers)
+    assert result.returncode == 0, result.stderr

@@ -13,9 +13,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext, override_settings
 
 from tests.factories import MeetingFactory
+from tests.production import PORTAL_VARIABLES, production_variables
 
 PROJECT = Path(__file__).resolve().parents[2]
-PRODUCTION = {"DJANGO_DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example"}
+PRODUCTION = production_variables()
 SHOW = ("import django, json; django.setup(); from django.conf import settings; print(json.dumps({"
         "'backends': {alias: config['BACKEND'] for alias, config in settings.CACHES.items()},"
         "'location': settings.CACHES['default'].get('LOCATION'), 'sessions': settings.SESSION_ENGINE}))")
@@ -23,7 +24,7 @@ SHOW = ("import django, json; django.setup(); from django.conf import settings; 
 
 def settings_with(**variables: str) -> subprocess.CompletedProcess:
     environment = {key: value for key, value in os.environ.items()
-                   if key not in {"CACHE_URL", "REDIS_CACHE_URL", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}}
+                   if key not in {"CACHE_URL", "REDIS_CACHE_URL", *PORTAL_VARIABLES}}
     environment.update(DJANGO_SETTINGS_MODULE="dicas_portal.settings", **variables)
     return subprocess.run([sys.executable, "-c", SHOW], cwd=PROJECT, env=environment, capture_output=True,
                           text=True, timeout=120)

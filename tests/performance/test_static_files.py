@@ -11,13 +11,14 @@ from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 from whitenoise.middleware import WhiteNoiseMiddleware
 
+from tests.production import production_environment
+
 PROJECT = Path(__file__).resolve().parents[2]
 ONE_YEAR = 365 * 24 * 60 * 60
 
 
 def production_setting(expression: str) -> str:
-    environment = {**os.environ, "DJANGO_DEBUG": "false", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "portal.example",
-                   "DJANGO_SETTINGS_MODULE": "dicas_portal.settings"}
+    environment = production_environment(DJANGO_SETTINGS_MODULE="dicas_portal.settings")
     result = subprocess.run(
         [sys.executable, "-c", f"import django; django.setup(); from django.conf import settings; print({expression})"],
         cwd=PROJECT, env=environment, capture_output=True, text=True, timeout=120, check=True,

@@ -290,3 +290,58 @@ def test_the_meeting_page_lists_only_the_papers_one_may_open(client, cast, membe
     assert "public paper" in member_page and "export_controlled paper" in member_page
     cochair_page = sign_in(client, cast.cochair).get(group_meeting.get_absolute_url()).content.decode()
     assert "public paper" in cochair_page and "export_controlled paper" not in cochair_page
+
+
+# Penetration test, finding 7 ---------------------------------------------------------------
+
+
+def opendocument(mimetype_member: bytes, *, compression=zipfile.ZIP_DEFLATED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), mimetype_member, compress_type=compression)
+        archive.writestr("content.xml", "<office:document-content/>")
+    return buffer.getvalue()
+
+
+def test_an_opendocument_that_inflates_beyond_the_limit_is_refused(client, cast, plenary, media_root, settings):
+    settings.PAPERS_MAX_UNPACKED_BYTES = 1024 * 1024
+    # 8 MB of spaces after the right mimetype: a few kilobytes on the wire.
+    bomb = opendocument(b"application/vnd.oasis.opendocument.text" + b" " * (8 * 1024 * 1024))
+    assert len(bomb) < 64 * 1024
+
+    with pytest.raises(ValidationError) as refused:
+        paper_services.add_paper(by=cast.secretariat, upload=upload("bomb.odt", bomb), title="x", language="en",
+                                 marking="public", meeting=plenary)
+
+    assert "unpacks" in " ".join(refused.value.messages)
+    assert not Document.objects.exists()
+
+
+def test_an_office_file_that_inflates_beyond_the_limit_is_refused(cast, plenary, media_root, settings):
+    settings.PAPERS_MAX_UNPACKED_BYTES = 1024 * 1024
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"<document/>" + b" " * (8 * 1024 * 1024))
+
+    with pytest.raises(ValidationError):
+        paper_services.add_paper(by=cast.secretariat, upload=upload("bomb.docx", buffer.getvalue()), title="x",
+                                 language="en", marking="public", meeting=plenary)
+
+
+def test_a_real_opendocument_within_the_limit_is_accepted(cast, plenary, media_root):
+    document = opendocument(b"application/vnd.oasis.opendocument.text", compression=zipfile.ZIP_STORED)
+    paper = paper_services.add_paper(by=cast.secretariat, upload=upload("terms.odt", document), title="Terms",
+                                     language="en", marking="public", meeting=plenary)
+    assert paper.file.name.endswith(".odt")
+
+
+@pytest.mark.parametrize("marking", ["official_use_only", "export_controlled"])
+def test_a_marked_paper_is_never_kept_by_a_browser_or_proxy_cache(client, cast, member_country, media_root, marking):
+    document = paper(cast, marking=marking, group=cast.group_a)
+
+    response = download(sign_in(client, cast.member), document)
+
+    assert response.status_code == 200
+    directives = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"private", "no-store"} <= directives

@@ -449,3 +449,18 @@ def test_the_check_in_desk_takes_as_many_queries_for_500_as_for_5(client, cast, 
 
     with django_assert_max_num_queries(baseline):
         client.get(f"/meetings/{many.pk}/check-in/?q=Bulk")
+
+
+@pytest.mark.parametrize("value", ["9" * 25, str(2**63), str(-(2**63) - 1)])
+def test_an_out_of_range_registration_id_is_a_message_never_a_500(client, cast, roundtable, value):
+    """Penetration test, finding 7: an id beyond a 64-bit integer gave a 500 (SQLite, the
+    embedded default, cannot even take it as a parameter; PostgreSQL said "not for this meeting")."""
+    registration = register(meeting=roundtable, person=industry_rep(), consent=True).registration
+    client.force_login(cast.secretariat)
+
+    response = client.post(f"/meetings/{roundtable.pk}/registrations/decide/",
+                           {"action": "approve", "registration": [registration.pk, value]}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 302
+    assert messages_of(response) == ["The selection could not be understood; nothing was changed."]
+    assert Registration.objects.get(pk=registration.pk).status == registration.status

@@ -115,9 +115,9 @@ def test_every_form_carries_a_csrf_token(client, cast):
 
 def test_production_sends_hsts_and_secure_cookies():
     """With the production variables: HSTS on HTTPS answers, cookies only over HTTPS."""
-    import secrets
 
     from tests.foundation.test_settings import run_django
+    from tests.production import production_variables
 
     script = (
         "from django.conf import settings; from django.test import Client; "
@@ -128,8 +128,7 @@ def test_production_sends_hsts_and_secure_cookies():
     )
     result = run_django(
         ["shell", "--verbosity", "0", "-c", script],
-        DJANGO_DEBUG="false", SECRET_KEY=secrets.token_urlsafe(50), ALLOWED_HOSTS="dicas-portal.example",
-        DATABASE_URL="sqlite:///:memory:", CELERY_BROKER_URL="", EMAIL_URL="",
+        **production_variables(DATABASE_URL="sqlite:///:memory:"),
     )
     assert result.returncode == 0, result.stderr
     hsts, cookies, plain = result.stdout.strip().splitlines()

@@ -16,7 +16,7 @@ from notifications.models import Dispatch
 from participants.enrolment import enrolment_token
 from participants.invitations import invitation_token
 from participants.affiliations import request_affiliation
-from participants.models import EnrolmentLink, Invitation, Organization, VerifiedDomain
+from participants.models import EnrolmentLink, Invitation, Organization, RoleGrant, VerifiedDomain
 from tests.factories import (
     ActionItemFactory,
     AgendaItemFactory,
@@ -138,7 +138,11 @@ def build_world(cast, media_root) -> World:
         email="invitee@mod.example", role="official", organization=OrganizationFactory(),
         invited_by=cast.secretariat, expires_at=now + timedelta(days=7),
     )
+    # Given by another member of the secretariat, so the cast's may decide it.
+    role_grant = RoleGrant.objects.create(profile=cast.outsider.profile, role="secretariat", previous_role="official",
+                                          requested_by=UserFactory(role="secretariat"))
     return World(cast, {
+        "role_grant": role_grant,
         "public": public, "participants": participants, "group": group, "draft": draft,
         "roundtable": roundtable, "registration": registration, "item": item, "group_item": group_item,
         "in_review": in_review, "published": published, "public_paper": public_paper,
