@@ -113,8 +113,8 @@ DEVELOPMENT_KEY = "dev-only-insecure-key-not-for-production"
     "variable, value",
     [
         ("SECRET_KEY", DEVELOPMENT_KEY),
-        ("SECRET_KEY", "django-insecure-" + secrets.token_urlsafe(50)),
-        ("SECRET_KEY", secrets.token_urlsafe(20)),  # short
+        ("SECRET_KEY", "django-insecure-" + "q7Rf2LmZ9xVt4NcB8kWp3HsJ6dYg1UeA" * 2),  # Django's development prefix
+        ("SECRET_KEY", "Zq8vN2xLp4Rt7WmY3kHs"),  # short
         ("SECRET_KEY", "x" * 64),  # long, but one character
         ("SECRET_KEY", "abcd" * 20),  # long, but four characters over and over
         ("DEBUG", "true"),
