@@ -14,11 +14,19 @@ OLD, NEW = "correct-horse-battery", "an-entirely-new-passphrase"
 
 @pytest.fixture
 def staff(client):
-    person = UserFactory(role="secretariat")
-    person.is_staff = True
-    person.save()
+    # Only administrators (superusers, with their second factor) reach the admin at all.
+    person = UserFactory(role="administrator", is_staff=True, is_superuser=True)
     client.force_login(person)
     return person
+
+
+def test_the_secretariat_never_reaches_the_admins_password_form(client):
+    person = UserFactory(role="secretariat", is_staff=True)
+    client.force_login(person)
+    response = client.get("/admin/password_change/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
 
 
 def test_the_admins_password_change_sends_to_the_portals(client, staff):

@@ -27,10 +27,23 @@ def japan(cast) -> Country:
 
 
 def official_of(organization: Organization):
+    """An official whose affiliation with `organization` the portal has verified."""
     person = UserFactory(role="official")
-    person.profile.organization = organization
+    person.profile.organization = person.profile.verified_organization = organization
     person.profile.save()
     return person
+
+
+def test_the_cochair_role_is_refused_for_an_office_named_but_not_verified(client, cast, japan):
+    person = UserFactory(role="official")
+    person.profile.organization = OrganizationFactory(name="Acquisition, Technology and Logistics Agency",
+                                                      kind=Organization.Kind.GOVERNMENT, country=japan)
+    person.profile.save()  # named on the profile by the person; nobody verified it
+
+    response = ask(client, cast.secretariat, person, "cochair")
+
+    assert response.status_code == 400
+    assert role_of(person) == "official"
 
 
 @pytest.fixture
@@ -149,7 +162,7 @@ def test_an_invitation_to_a_privileged_role_waits_for_a_second_member_too(
                                                  "organization": ministry.pk, "language": "en"})
     assert response.status_code == 302
     client.logout()
-    link = re.search(r"http://127\.0\.0\.1:8000(/invitations/accept/[^\s]+/)", mail.outbox[-1].body).group(1)
+    link = re.search(r"http://localhost:8000(/invitations/accept/[^\s]+/)", mail.outbox[-1].body).group(1)
     password = "a-long-and-unusual-passphrase"
     client.post(link, {"full_name": "Deputy", "password1": password, "password2": password})
 

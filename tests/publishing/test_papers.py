@@ -339,6 +339,7 @@ def test_a_real_opendocument_within_the_limit_is_accepted(cast, plenary, media_r
 @pytest.mark.parametrize("marking", ["official_use_only", "export_controlled"])
 def test_a_marked_paper_is_never_kept_by_a_browser_or_proxy_cache(client, cast, member_country, media_root, marking):
     document = paper(cast, marking=marking, group=cast.group_a)
+    paper_services.acknowledge_handling(document=document, by=cast.member)  # the export-control rule, read
 
     response = download(sign_in(client, cast.member), document)
 
