@@ -26,6 +26,7 @@ class AuditEvent(models.Model):
         MFA_RESET = "account.mfa_reset", _("Recovery codes regenerated")
         MFA_FAILED = "account.mfa_failed", _("Wrong authenticator code")
         ROLE_CHANGED = "account.role_changed", _("Role changed")
+        PERSON_ERASED = "account.person_erased", _("Personal data erased")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")

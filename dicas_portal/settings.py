@@ -62,6 +62,8 @@ INSTALLED_APPS = [
     "working_groups",
     "notifications",
     "audit",
+    # Backups and restores, and the lock that keeps periodic tasks from running twice.
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -277,6 +279,24 @@ STORAGES = {
         )
     },
 }
+
+## BACKUPS
+
+# `manage.py backup` writes its encrypted archives here (operations/backup.py); keep the
+# folder on another machine or disk than the database.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or BASE_DIR / "backups")
+# A Fernet key (`manage.py backup --generate-key`): 32 random bytes, URL-safe base64. Every
+# archive is encrypted with it (AES-256-GCM); keep it apart from the archives.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# `manage.py backup --prune` (and the periodic backup) deletes archives older than this.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+# Beat runs a backup (and prunes) every so many hours; 0: only when cron or a person runs it.
+BACKUP_EVERY_HOURS = env.float("BACKUP_EVERY_HOURS", default=0.0)
+# Everyone whose personal data was erased (dicas_portal/erasure_ledger.py): outside the
+# database, so that a restore of an older backup erases them again.
+PERSONAL_DATA_ERASURE_LEDGER = Path(
+    env.str("PERSONAL_DATA_ERASURE_LEDGER", default="") or BACKUP_DIR / "erasure-ledger.jsonl"
+)
 
 ## E-MAIL
 

@@ -1,5 +1,9 @@
 """Changes to participants. One function per action, keyword-only, one transaction each."""
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -7,7 +11,9 @@ from django.utils.translation import gettext as _
 from audit.models import AuditEvent
 from audit.services import record_event
 
-from .models import Country, Organization, Profile, new_calendar_token
+from dicas_portal import erasure_ledger
+
+from .models import Country, Invitation, Organization, Profile, new_calendar_token
 from .permissions import can_change_role
 
 
@@ -100,3 +106,91 @@ def change_role(*, profile: Profile, role: str, by) -> Profile:
         record_event(actor=by, action=AuditEvent.Action.ROLE_CHANGED, target=profile.user,
                      detail={"from": previous, "to": role, "email": profile.user.email})
     return profile
+
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def erase_person(*, user, by) -> None:
+    """Erases a person's personal data for good: their name, job title, e-mail addresses,
+    password and authenticators; the account stays (as "erased-<id>", unable to sign in) so
+    that what they took part in keeps its shape.
+
+    Side effects: the account and profile anonymised, every session of theirs ended (the
+    password hash changes), their e-mail addresses and authenticators deleted, their name
+    and address taken out of the audit record's lines about them and of their invitation,
+    one audit event, and a line in the erasure ledger (dicas_portal/erasure_ledger.py), so
+    that a restore of an older backup erases them again.
+    """
+    with transaction.atomic():
+        _scrub(user.pk)
+        record_event(actor=by, action=AuditEvent.Action.PERSON_ERASED, target=get_user_model().objects.get(pk=user.pk))
+        erasure_ledger.record_erasure(user_id=user.pk)
+
+
+def reapply_erasure(*, user_id: int) -> bool:
+    """Erases again a person the ledger names, after a restore of a backup taken before they
+    were erased. Returns False when there is no such account in the database.
+
+    Side effects: as erase_person, without a new ledger line; the audit event says it was
+    re-applied.
+    """
+    with transaction.atomic():
+        if not _scrub(user_id):
+            return False
+        record_event(actor=None, action=AuditEvent.Action.PERSON_ERASED,
+                     target=get_user_model().objects.get(pk=user_id), detail={"reapplied_after_restore": True})
+    return True
+
+
+def _scrub(user_id: int) -> bool:
+    User = get_user_model()
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return False
+    former_email = user.email
+    alias = f"erased-{user.pk}"
+    user.username = alias
+    user.email = f"{alias}@{ERASED_EMAIL_DOMAIN}"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is not None:
+        profile.full_name = ""
+        profile.full_name_ja = ""
+        profile.job_title = ""
+        profile.calendar_token = new_calendar_token()
+        profile.save()
+    if former_email:
+        Invitation.objects.filter(email__iexact=former_email).update(email=user.email, full_name="")
+    Invitation.objects.filter(accepted_by=user).update(email=user.email, full_name="")
+    _scrub_audit_record(user, former_email)
+    return True
+
+
+def _scrub_audit_record(user, former_email: str) -> None:
+    """The lines about the person keep what happened, not who they were."""
+    targets = [ContentType.objects.get_for_model(user)]
+    target_ids = [user.pk]
+    profile_id = Profile.objects.filter(user=user).values_list("pk", flat=True).first()
+    events = AuditEvent.objects.filter(target_type__in=targets, target_id__in=target_ids)
+    if profile_id is not None:
+        events = events | AuditEvent.objects.filter(
+            target_type=ContentType.objects.get_for_model(Profile), target_id=profile_id
+        )
+    if former_email:
+        events = events | AuditEvent.objects.filter(detail__email__iexact=former_email)
+    for event in events:
+        detail = dict(event.detail or {})
+        for key in ("email", "name", "full_name"):
+            detail.pop(key, None)
+        event.detail = detail
+        event.target_repr = f"erased-{user.pk}"
+        event.save(update_fields=["detail", "target_repr"])
