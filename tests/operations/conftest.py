@@ -1,0 +1,3 @@
+"""The integration tests' broker fixture (an emptied Redis database of the test's broker)."""
+
+from tests.integration.conftest import clean_broker, free_port  # noqa: F401
