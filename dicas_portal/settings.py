@@ -269,8 +269,34 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Largest paper the secretariat may upload, in bytes (25 MB unless set).
 PAPERS_MAX_UPLOAD_BYTES = env.int("PAPERS_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Where papers are kept, for every web and worker machine alike: a folder (MEDIA_ROOT; on
+# several machines a shared filesystem such as NFS mounted at the same path on each), or an
+# S3-compatible object store through django-storages (`pip install django-storages[s3]`,
+# not installed by default). Papers are always streamed through the permission-checked
+# views, never linked to the store: the bucket stays private.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_CONFIG = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_CONFIG,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

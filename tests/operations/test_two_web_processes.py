@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 import time
+import uuid
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from participants.mfa import SESSION_FLAG as MFA_FLAG
 from participants.sessions import LAST_SEEN_AT, SIGNED_IN_AT
+from forums.models import Document
 from tests.factories import AgendaItemFactory, MeetingFactory, UserFactory
 
 from .conftest import free_port
@@ -56,13 +58,17 @@ class WebProcess:
                 time.sleep(0.2)
 
     def request(self, method: str, path: str, *, cookies: dict[str, str] | None = None,
-                form: dict[str, str] | None = None) -> tuple[int, dict[str, str], str, SimpleCookie]:
+                form: dict[str, str] | None = None, upload: tuple[str, str, bytes] | None = None,
+                binary: bool = False) -> tuple[int, dict[str, str], str | bytes, SimpleCookie]:
         connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         headers = {"Host": f"127.0.0.1:{self.port}", "Accept-Language": "en"}
         if cookies:
             headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
         body = None
-        if form is not None:
+        if upload is not None:
+            body, headers["Content-Type"] = multipart(form or {}, *upload)
+            headers["Origin"] = f"http://127.0.0.1:{self.port}"
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             headers["Origin"] = f"http://127.0.0.1:{self.port}"
@@ -72,7 +78,8 @@ class WebProcess:
             jar = SimpleCookie()
             for value in response.headers.get_all("Set-Cookie") or []:
                 jar.load(value)
-            return response.status, dict(response.headers), response.read().decode(), jar
+            content = response.read()
+            return response.status, dict(response.headers), content if binary else content.decode(), jar
         finally:
             connection.close()
 
@@ -84,6 +91,16 @@ class WebProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+def multipart(fields: dict[str, str], file_field: str, filename: str, content: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+             for name, value in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{file_field}"; filename="{filename}"\r\n'
+                 f"Content-Type: application/pdf\r\n\r\n".encode() + content + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
 
 
 @pytest.fixture
@@ -192,3 +209,25 @@ def test_signing_out_everywhere_through_one_web_process_is_refused_at_once_by_th
     assert status == 302 and headers["Location"].startswith("/accounts/login/")
     status, headers, _body, _jar = web_b.request("GET", "/profile/", cookies=on_b)
     assert status == 302 and headers["Location"].startswith("/accounts/login/")
+
+
+def test_a_paper_uploaded_through_one_web_process_is_downloaded_through_the_other(two_web_processes, secretariat):
+    """Both processes use the same STORAGES["default"]: here a folder both see, as a shared
+    filesystem (NFS) mounted at MEDIA_ROOT on each machine would be."""
+    web_a, web_b = two_web_processes
+    meeting = MeetingFactory(title_en="Twelfth DICAS plenary")
+    paper = b"%PDF-1.4 sustainment hub concept " + os.urandom(50_000)
+    upload_page = f"/meetings/{meeting.pk}/papers/upload/"
+    cookies, token = csrf(web_a, upload_page, {"sessionid": signed_in_session(secretariat)})
+    status, _headers, body, _jar = web_a.request(
+        "POST", upload_page, cookies=cookies,
+        form={"csrfmiddlewaretoken": token, "title": "Sustainment hub concept", "language": "en",
+              "marking": Document.Marking.OFFICIAL_USE_ONLY},
+        upload=("file", "hub-concept.pdf", paper))
+    assert status == 302, body[:800]
+    document = Document.objects.get(title="Sustainment hub concept")
+
+    status, headers, content, _jar = web_b.request("GET", f"/papers/{document.pk}/download/",
+                                                   cookies={"sessionid": signed_in_session(secretariat)}, binary=True)
+    assert status == 200
+    assert content == paper
