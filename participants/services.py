@@ -5,7 +5,7 @@ from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
@@ -176,21 +176,25 @@ def _scrub(user_id: int) -> bool:
 
 
 def _scrub_audit_record(user, former_email: str) -> None:
-    """The lines about the person keep what happened, not who they were."""
-    targets = [ContentType.objects.get_for_model(user)]
-    target_ids = [user.pk]
+    """The lines about the person keep what happened, not who they were: their address
+    comes out of every line's detail (a failed sign-in keeps what was typed as `login`),
+    and the lines whose target is their account or profile no longer name them."""
+    about_them = AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(user), target_id=user.pk)
     profile_id = Profile.objects.filter(user=user).values_list("pk", flat=True).first()
-    events = AuditEvent.objects.filter(target_type__in=targets, target_id__in=target_ids)
     if profile_id is not None:
-        events = events | AuditEvent.objects.filter(
-            target_type=ContentType.objects.get_for_model(Profile), target_id=profile_id
-        )
+        about_them |= AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Profile),
+                                                target_id=profile_id)
+    naming_them = AuditEvent.objects.none()
     if former_email:
-        events = events | AuditEvent.objects.filter(detail__email__iexact=former_email)
-    for event in events:
-        detail = dict(event.detail or {})
-        for key in ("email", "name", "full_name"):
-            detail.pop(key, None)
+        naming_them = AuditEvent.objects.filter(
+            models.Q(detail__email__iexact=former_email) | models.Q(detail__login__iexact=former_email)
+        )
+    alias = f"erased-{user.pk}"
+    target_ids = set(about_them.values_list("pk", flat=True))
+    for event in (about_them | naming_them).distinct():
+        detail = {key: value for key, value in (event.detail or {}).items()
+                  if key not in ("email", "login", "name", "full_name")}
         event.detail = detail
-        event.target_repr = f"erased-{user.pk}"
+        if event.pk in target_ids:
+            event.target_repr = alias
         event.save(update_fields=["detail", "target_repr"])
