@@ -145,7 +145,9 @@ class DecryptingReader:
         self._header = header
         self._prefix = header[-NONCE_PREFIX_LENGTH:]
         self._index = 0
-        self._plain = bytearray()
+        # The chunk being read, and how far: never more than one chunk in memory.
+        self._plain = b""
+        self._offset = 0
         self._finished = False
 
     def _next_chunk(self) -> None:
@@ -163,17 +165,25 @@ class DecryptingReader:
         except InvalidTag:
             raise DamagedArchive(f"The archive is damaged or was altered (part {self._index + 1} fails its check).") from None
         self._index += 1
-        self._plain += plaintext
+        self._plain, self._offset = plaintext, 0
         if last:
             if self._source.read(1):
                 raise DamagedArchive("The archive is damaged or was altered (data after its end).")
             self._finished = True
 
-    def read(self, size: int = -1) -> bytes:
-        while not self._finished and (size < 0 or len(self._plain) < size):
-            self._next_chunk()
-        if size < 0:
-            size = len(self._plain)
-        data = bytes(self._plain[:size])
-        del self._plain[:size]
-        return data
+    def read(self, size: int | None = -1) -> bytes:
+        pieces = []
+        wanted = -1 if size is None or size < 0 else size
+        while wanted != 0:
+            if self._offset >= len(self._plain):
+                if self._finished:
+                    break
+                self._next_chunk()
+                continue
+            end = len(self._plain) if wanted < 0 else self._offset + wanted
+            piece = self._plain[self._offset:end]
+            self._offset += len(piece)
+            if wanted > 0:
+                wanted -= len(piece)
+            pieces.append(piece)
+        return b"".join(pieces)
