@@ -70,7 +70,7 @@ def database_url(name: str) -> str:
     return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{name}"
 
 
-def restore_in(database: str, media: Path, archive: Path, settings) -> subprocess.CompletedProcess:
+def restore_in(database: str, media: Path, archive: Path, settings, *options: str) -> subprocess.CompletedProcess:
     """`manage.py restore` as the team would run it, against another database and folder."""
     environment = {
         **os.environ,
@@ -83,7 +83,7 @@ def restore_in(database: str, media: Path, archive: Path, settings) -> subproces
         "CACHE_URL": "",
         "CONN_MAX_AGE": "0",
     }
-    return subprocess.run([sys.executable, "manage.py", "restore", str(archive)], cwd=PROJECT, env=environment,
+    return subprocess.run([sys.executable, "manage.py", "restore", str(archive), *options], cwd=PROJECT, env=environment,
                           capture_output=True, text=True, timeout=300)
 
 
@@ -214,6 +214,13 @@ def test_a_restore_refuses_a_wrong_key_an_altered_archive_and_a_newer_schema_cha
 
     # The same archive, untouched, restores into that same database afterwards.
     assert restore_in(database, media, archive, backup_settings).returncode == 0
+    restored = every_row(database)
+    # Once more: the database is no longer empty, so only when told to.
+    again = restore_in(database, media, archive, backup_settings)
+    assert again.returncode != 0 and "The database is not empty" in again.stderr
+    again = restore_in(database, media, archive, backup_settings, "--force")
+    assert again.returncode == 0, again.stderr
+    assert every_row(database) == restored
 
 
 def test_a_restore_refuses_a_database_that_is_not_empty(backup_settings):
