@@ -6,7 +6,7 @@ meeting, one digest per person and day, and each notice the sweep brings back se
 
 import zoneinfo
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import timedelta
 from unittest import mock
 
 import pytest

@@ -62,3 +62,14 @@ def test_a_backup_without_a_key_is_refused_with_the_reason(settings, tmp_path):
     with pytest.raises(CommandError, match="BACKUP_ENCRYPTION_KEY is not set"):
         call_command("backup")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_command_prints_a_new_key_that_encrypts(tmp_path):
+    from io import StringIO
+
+    from operations.archive import decode_key
+
+    output = StringIO()
+    call_command("backup", "--generate-key", stdout=output)
+    assert len(decode_key(output.getvalue().strip())) == 32
+    assert list(tmp_path.iterdir()) == []

@@ -12,12 +12,12 @@ class Command(BaseCommand):
         parser.add_argument("--prune", action="store_true",
                             help="then delete archives older than BACKUP_KEEP_DAYS (the newest is always kept)")
         parser.add_argument("--prune-only", action="store_true", help="delete old archives, write none")
-        parser.add_argument("--generate-key", action="store_true",
+        parser.add_argument("--generate-key", action="store_true", dest="new_key",
                             help="print a new key for BACKUP_ENCRYPTION_KEY and stop")
 
-    def handle(self, *args, directory=None, prune=False, prune_only=False, generate_key=False, **options):
-        if generate_key:
-            self.stdout.write(generate_key_text())
+    def handle(self, *args, directory=None, prune=False, prune_only=False, new_key=False, **options):
+        if new_key:
+            self.stdout.write(generate_key())
             return
         try:
             if not prune_only:
@@ -28,7 +28,3 @@ class Command(BaseCommand):
                     self.stdout.write(f"Deleted old backup: {deleted}")
         except ArchiveError as error:
             raise CommandError(str(error)) from None
-
-
-def generate_key_text() -> str:
-    return generate_key()
