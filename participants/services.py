@@ -130,13 +130,17 @@ def erase_person(*, user, by) -> None:
 
 def reapply_erasure(*, user_id: int) -> bool:
     """Erases again a person the ledger names, after a restore of a backup taken before they
-    were erased. Returns False when there is no such account in the database.
+    were erased. Returns False, changing nothing, when there is no such account in the
+    database or it is erased already (the backup was taken after the erasure).
 
     Side effects: as erase_person, without a new ledger line; the audit event says it was
     re-applied.
     """
     with transaction.atomic():
-        if not _scrub(user_id):
+        already = get_user_model().objects.filter(
+            pk=user_id, email=f"erased-{user_id}@{ERASED_EMAIL_DOMAIN}", is_active=False
+        ).exists()
+        if already or not _scrub(user_id):
             return False
         record_event(actor=None, action=AuditEvent.Action.PERSON_ERASED,
                      target=get_user_model().objects.get(pk=user_id), detail={"reapplied_after_restore": True})

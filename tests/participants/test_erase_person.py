@@ -81,3 +81,11 @@ def test_the_command_erases_a_person_by_address(cast, ledger):
     person.refresh_from_db()
     assert person.email.endswith("@erased.invalid")
     assert erasure_ledger.erased_user_ids() == [person.pk]
+
+
+def test_reapplying_an_erasure_already_in_the_database_adds_nothing(cast, ledger):
+    person = UserFactory(role="industry")
+    erase_person(user=person, by=cast.secretariat)
+    events = AuditEvent.objects.count()
+    assert reapply_erasure(user_id=person.pk) is False
+    assert AuditEvent.objects.count() == events
