@@ -41,6 +41,7 @@ class AuditEvent(models.Model):
         ORGANIZATION_CONFIRMED = "organization.confirmed", _("Organisation confirmed")
         DOMAIN_VERIFIED = "domain.verified", _("E-mail domain verified")
         DOMAIN_REMOVED = "domain.removed", _("Verified e-mail domain removed")
+        PERSON_ERASED = "account.person_erased", _("Personal data erased")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")

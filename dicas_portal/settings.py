@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "working_groups",
     "notifications",
     "audit",
+    # Backups and restores, and the lock that keeps periodic tasks from running twice.
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -295,8 +297,34 @@ WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Largest paper the secretariat may upload, in bytes (25 MB unless set).
 PAPERS_MAX_UPLOAD_BYTES = env.int("PAPERS_MAX_UPLOAD_BYTES", default=25 * 1024 * 1024)
+# Where papers are kept, for every web and worker machine alike: a folder (MEDIA_ROOT; on
+# several machines a shared filesystem such as NFS mounted at the same path on each), or an
+# S3-compatible object store through django-storages (`pip install django-storages[s3]`,
+# not installed by default). Papers are always streamed through the permission-checked
+# views, never linked to the store: the bucket stays private.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_CONFIG = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_CONFIG,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -305,6 +333,24 @@ STORAGES = {
         )
     },
 }
+
+## BACKUPS
+
+# `manage.py backup` writes its encrypted archives here (operations/backup.py); keep the
+# folder on another machine or disk than the database.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or BASE_DIR / "backups")
+# A Fernet key (`manage.py backup --generate-key`): 32 random bytes, URL-safe base64. Every
+# archive is encrypted with it (AES-256-GCM); keep it apart from the archives.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# `manage.py backup --prune` (and the periodic backup) deletes archives older than this.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+# Beat runs a backup (and prunes) every so many hours; 0: only when cron or a person runs it.
+BACKUP_EVERY_HOURS = env.float("BACKUP_EVERY_HOURS", default=0.0)
+# Everyone whose personal data was erased (dicas_portal/erasure_ledger.py): outside the
+# database, so that a restore of an older backup erases them again.
+PERSONAL_DATA_ERASURE_LEDGER = Path(
+    env.str("PERSONAL_DATA_ERASURE_LEDGER", default="") or BACKUP_DIR / "erasure-ledger.jsonl"
+)
 
 ## E-MAIL
 

@@ -8,6 +8,8 @@ import socket
 
 from celery import shared_task
 
+from dicas_portal.single_run import one_run_at_a_time
+
 from . import digests, services
 
 
@@ -46,6 +48,7 @@ def send_deliveries(dispatch_id: int) -> None:
 
 
 @shared_task(name="notifications.sweep_outbox")
+@one_run_at_a_time("notifications.sweep_outbox")
 def sweep_outbox() -> None:
     """Every 30 seconds (beat): queues what a dead worker or an unreachable broker left behind."""
     report = services.sweep_outbox()
@@ -56,12 +59,14 @@ def sweep_outbox() -> None:
 
 
 @shared_task(name="notifications.record_meeting_reminders")
+@one_run_at_a_time("notifications.record_meeting_reminders", skipped=0)
 def record_meeting_reminders() -> int:
     """Every five minutes (beat): one reminder per meeting starting within 24 hours."""
     return len(services.record_meeting_reminders())
 
 
 @shared_task(name="notifications.record_digests")
+@one_run_at_a_time("notifications.record_digests", skipped=0)
 def record_digests() -> int:
     """Every quarter of an hour (beat): the daily digest of each person whose 07:00 has come."""
     return len(digests.record_digests())
