@@ -38,7 +38,8 @@ CONTEXT_FIELDS = {
 SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,63}")
 # An e-mail address that slipped into a message (an exception's text, a library's line)
 # is replaced before the line is written.
-EMAIL_ADDRESS = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+# (A domain ends in letters: the credentials of redis://:pw@127.0.0.1 are not an address.)
+EMAIL_ADDRESS = re.compile(r"[\w][\w.!#$%&'*+/=?^`{|}~-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}\b")
 REDACTED = "[e-mail address]"
 
 
@@ -72,8 +73,11 @@ class ContextFilter(logging.Filter):
         return True
 
 
-# Attributes every LogRecord has; anything else on a record came from `extra=`.
-_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime"}
+# Attributes every LogRecord has; anything else on a record came from `extra=`. Django's
+# request logging adds the request object itself: its path may hold a token, and the
+# request id already says which request it was.
+_STANDARD_ATTRIBUTES = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {
+    "message", "asctime", "request", "server_time"}
 
 
 def redact(text: str) -> str:
@@ -94,7 +98,12 @@ class JsonFormatter(logging.Formatter):
         for name, value in vars(record).items():
             if name in _STANDARD_ATTRIBUTES or name.startswith("_") or value is None:
                 continue
-            entry[name] = value if isinstance(value, int | float | bool) else redact(str(value))
+            if isinstance(value, int | float | bool):
+                entry[name] = value
+            elif isinstance(value, dict | list | tuple):
+                entry[name] = json.loads(redact(json.dumps(value, ensure_ascii=False, default=str)))
+            else:
+                entry[name] = redact(str(value))
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False, default=str)

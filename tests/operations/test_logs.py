@@ -148,3 +148,9 @@ def test_production_logs_json_and_the_embedded_portal_text(environment, json_exp
         assert line["message"] == "the cache failed" and line["level"] == "WARNING" and line["logger"] == "dicas"
     else:
         assert written.endswith("WARNING dicas: the cache failed")
+
+
+def test_structured_extras_stay_structured_and_lose_their_addresses(json_lines):
+    logging.getLogger("tests").info("queued", extra={"data": {"to": ["someone@ministry.example.jp"], "count": 2}})
+    [line] = [line for line in json_lines() if line["message"] == "queued"]
+    assert line["data"] == {"to": ["[e-mail address]"], "count": 2}
