@@ -2,6 +2,7 @@
 their e-mail), the view and the duration; the request id in the response and in the
 audit record; the worker's lines with the dispatch and delivery ids."""
 
+import csv
 import io
 import json
 import logging
@@ -154,3 +155,13 @@ def test_structured_extras_stay_structured_and_lose_their_addresses(json_lines):
     logging.getLogger("tests").info("queued", extra={"data": {"to": ["someone@ministry.example.jp"], "count": 2}})
     [line] = [line for line in json_lines() if line["message"] == "queued"]
     assert line["data"] == {"to": ["[e-mail address]"], "count": 2}
+
+
+def test_the_audit_export_gives_each_events_request_id(client, cast):
+    person = confirm_email(UserFactory(role="industry"))
+    signed_in = client.post("/accounts/login/", {"login": person.email, "password": PASSWORD})["X-Request-ID"]
+    client.force_login(cast.secretariat)
+    response = client.get("/audit/export.csv?action=account.signed_in")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][-1] == "Request id"
+    assert [row[-1] for row in rows[1:] if row[1] == person.email] == [signed_in]
