@@ -402,8 +402,12 @@ LOGGING = {
     },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    # Its lines are the request lines of dicas_portal.requests, without the ids.
-    "loggers": {"django.server": {"level": "WARNING"}},
+    "loggers": {
+        # Through the portal's handler only: Django's default one writes plain text while DEBUG is on.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its lines are the request lines of dicas_portal.requests, without the ids.
+        "django.server": {"level": "WARNING"},
+    },
 }
 # The worker and beat write through the same handler, not Celery's own format.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -1,6 +1,8 @@
-"""Behind gunicorn with several worker processes (deploy/dicas-web.service), /metrics adds
-up the requests every process answered, whichever process answers the scrape."""
+"""Behind gunicorn with several worker processes, as deploy/dicas-web.service starts it,
+/metrics adds up the requests every process answered, whichever process answers the
+scrape; and everything gunicorn and the portal write is one JSON object per line."""
 
+import json
 import os
 import subprocess
 import sys
@@ -42,10 +44,11 @@ def test_the_counts_of_every_worker_process_are_added_up(test_database_url, tmp_
     base = f"http://127.0.0.1:{port}"
     log = tmp_path / "gunicorn.log"
     environment = {**os.environ, "DATABASE_URL": test_database_url, "METRICS_TOKEN": TOKEN,
-                   "PROMETHEUS_MULTIPROC_DIR": str(shared), "CONN_MAX_AGE": "0"}
+                   "PROMETHEUS_MULTIPROC_DIR": str(shared), "CONN_MAX_AGE": "0", "LOG_FORMAT": "json"}
     with open(log, "w") as log_file:
         server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "dicas_portal.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+            [sys.executable, "-m", "gunicorn", "-c", "python:dicas_portal.gunicorn_conf", "dicas_portal.wsgi",
+             "--workers", "2", "--bind", f"127.0.0.1:{port}"],
             cwd=PROJECT, env=environment, stdout=log_file, stderr=subprocess.STDOUT,
         )
     try:
@@ -68,3 +71,8 @@ def test_the_counts_of_every_worker_process_are_added_up(test_database_url, tmp_
     finally:
         server.terminate()
         server.wait(timeout=30)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]  # fails on a line that is not JSON
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+    requests = [line for line in lines if line["logger"] == "dicas_portal.requests"]
+    assert len([line for line in requests if line["view"] == "set_time_zone"]) == sent
+    assert all(line["request_id"] and line["duration_ms"] >= 0 for line in requests)
