@@ -83,6 +83,8 @@ class AuditEvent(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     target_repr = models.CharField(_("what"), max_length=300, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The request's id (its X-Request-ID and its log lines'), to find what else it did.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

@@ -66,11 +66,16 @@ INSTALLED_APPS = [
     "audit",
     # Backups and restores, and the lock that keeps periodic tasks from running twice.
     "operations",
+    # The project's own management commands (preflight).
+    "dicas_portal",
 ]
 
 MIDDLEWARE = [
     # The client's address (X-Forwarded-For only from TRUSTED_PROXIES), before anything reads it.
     "dicas_portal.client_address.ClientAddressMiddleware",
+    # The request id, one log line and the metrics of each request (it needs the address
+    # above to know whether an incoming X-Request-ID comes from a trusted proxy).
+    "dicas_portal.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dicas_portal.security.SecurityHeadersMiddleware",
     # Who did what from which address: the audit record reads the request's address here.
@@ -468,9 +473,37 @@ if PRODUCTION:
 
 ## LOGGING
 
+# One JSON object per line in production (or with LOG_FORMAT=json), readable text in the
+# embedded portal; every line carries the request id, the person's id, the view, or the
+# worker's dispatch and delivery ids when there are some (dicas_portal/log_context.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "dicas_portal.log_context.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "dicas_portal.log_context.JsonFormatter"},
+        "text": {"()": "dicas_portal.log_context.TextFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Through the portal's handler only: Django's default one writes plain text while DEBUG is on.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its lines are the request lines of dicas_portal.requests, without the ids.
+        "django.server": {"level": "WARNING"},
+    },
 }
+# The worker and beat write through the same handler, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+## METRICS
+
+# /metrics (dicas_portal/metrics.py) answers only to "Authorization: Bearer <METRICS_TOKEN>",
+# and 404 while it is not set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

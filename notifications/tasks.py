@@ -8,6 +8,7 @@ import socket
 
 from celery import shared_task
 
+from dicas_portal import log_context
 from dicas_portal.single_run import one_run_at_a_time
 
 from . import digests, services
@@ -26,6 +27,11 @@ def expand_dispatch(dispatch_id: int) -> None:
     chunk as it is committed: a chain ends when it finds nothing left to claim, so one
     started early may end before the later chunks are in. A dispatch still held comes
     back when its hold is over."""
+    with log_context.bound(log_context.dispatch_id, dispatch_id):
+        _expand_dispatch(dispatch_id)
+
+
+def _expand_dispatch(dispatch_id: int) -> None:
     held = services.seconds_held_by_id(dispatch_id)
     if held > 0:
         if not expand_dispatch.app.conf.task_always_eager:  # in-process, the sweep does it later
@@ -38,7 +44,8 @@ def expand_dispatch(dispatch_id: int) -> None:
 def send_deliveries(dispatch_id: int) -> None:
     """Sends one batch of the dispatch's deliveries, then queues the next batch: at once
     while some are due, or when the earliest retry is due."""
-    result = services.send_batch(dispatch_id=dispatch_id)
+    with log_context.bound(log_context.dispatch_id, dispatch_id):
+        result = services.send_batch(dispatch_id=dispatch_id)
     if result.next_run_in is None:
         return
     if result.next_run_in > 0 and send_deliveries.app.conf.task_always_eager:
