@@ -144,7 +144,7 @@ def rewrite(archive: Path, key: str, target: Path, change) -> Path:
 
 def test_a_backup_of_the_demo_and_papers_restores_every_row_and_every_file(backup_settings, fresh_databases,
                                                                           tmp_path):
-    demo_with_papers()
+    papers = demo_with_papers()
     archive = create_backup()
     assert archive.read_bytes()[:8] == b"DICASBK1"
     # Encrypted: neither a paper's words nor a person's address appear in the file.
@@ -154,7 +154,9 @@ def test_a_backup_of_the_demo_and_papers_restores_every_row_and_every_file(backu
 
     source_rows = every_row(connection.settings_dict["NAME"])
     source_files = file_hashes(backup_settings.MEDIA_ROOT)
-    assert len(source_files) == len(PAPERS)
+    # Every paper on disk (the demo's own and the ones added here), and nothing else.
+    assert set(source_files) == set(Document.objects.values_list("file", flat=True))
+    assert {paper.file.name for paper in papers} <= set(source_files) and len(source_files) > len(PAPERS)
 
     database, media = fresh_databases(), tmp_path / "restored-media"
     result = restore_in(database, media, archive, backup_settings)

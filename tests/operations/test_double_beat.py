@@ -1,8 +1,9 @@
 """Two `celery beat` started by mistake queue every periodic task twice at the same moment.
 Here each of them (dicas_portal/celery.py's beat schedule: the outbox sweep, the meeting
-reminders, the daily digests) is queued twice at once to two real worker processes on the
+reminders, the daily digests, the review of affiliations and roles) is queued twice at once to two real worker processes on the
 real PostgreSQL and Redis, and everyone still gets each e-mail once: one reminder per
-meeting, one digest per person and day, and each notice the sweep brings back sent once."""
+meeting, one digest per person and day, each notice the sweep brings back sent once, one
+review notice per review date and a lapsed role lowered once."""
 
 import zoneinfo
 from collections import Counter
@@ -14,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from dicas_portal.celery import app as celery_app
+from audit.models import AuditEvent
 from forums.models import Meeting, Registration
 from notifications import services
 from notifications.models import Category, Delivery, Dispatch, NotificationPreference
@@ -57,7 +59,15 @@ def two_workers(test_database_url, clean_broker, tmp_path):
 def test_every_periodic_task_queued_twice_at_once_sends_each_email_once(cast, two_workers):
     sink = two_workers
     assert set(PERIODIC_TASKS) == {"notifications.sweep_outbox", "notifications.record_meeting_reminders",
-                                   "notifications.record_digests"}
+                                   "notifications.record_digests", "participants.review_affiliations_and_roles"}
+    # A co-chair's role is due for review in ten days (the secretariat is told), another's
+    # review date has passed (the role falls back to an official's).
+    due_for_review = UserFactory(role="cochair")
+    due_for_review.profile.role_review_on = timezone.now().date() + timedelta(days=10)
+    due_for_review.profile.save()
+    lapsed = UserFactory(role="cochair")
+    lapsed.profile.role_review_on = timezone.now().date() - timedelta(days=3)
+    lapsed.profile.save()
     # A group meeting tomorrow morning: its members and confirmed attendees are reminded.
     meeting = MeetingFactory(kind=Meeting.Kind.WORKING_GROUP, working_group=cast.group_a,
                              visibility=Meeting.Visibility.GROUP_MEMBERS, title_en="Ship repair working group",
@@ -95,6 +105,7 @@ def test_every_periodic_task_queued_twice_at_once_sends_each_email_once(cast, tw
     def settled() -> bool:
         return (Dispatch.objects.filter(event=Dispatch.Event.MEETING_REMINDER).exists()
                 and Dispatch.objects.filter(event=Dispatch.Event.DIGEST).exists()
+                and Dispatch.objects.filter(event=Dispatch.Event.REVIEW_DUE).exists()
                 and not Dispatch.objects.filter(expanded_at__isnull=True).exists()
                 and not Delivery.objects.filter(status__in=[Status.PENDING, Status.SENDING]).exists()
                 and sink.count() == Delivery.objects.filter(status=Status.SENT).count())
@@ -109,12 +120,17 @@ def test_every_periodic_task_queued_twice_at_once_sends_each_email_once(cast, tw
 
     assert Dispatch.objects.filter(event=Dispatch.Event.MEETING_REMINDER).count() == 1
     assert Dispatch.objects.filter(event=Dispatch.Event.DIGEST).count() == 1
+    assert Dispatch.objects.filter(event=Dispatch.Event.REVIEW_DUE).count() == 1
+    lapsed.profile.refresh_from_db()
+    assert lapsed.profile.role == "official"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.ROLE_LAPSED, target_id=lapsed.pk).count() == 1
     sent_per_event = Counter(Delivery.objects.filter(status=Status.SENT).values_list("dispatch__event", flat=True))
     assert sent_per_event == {
         Dispatch.Event.MEETING_REMINDER: attendees,
         Dispatch.Event.MINUTES_PUBLISHED: attendees,
         Dispatch.Event.AGENDA_PUBLISHED: attendees - 1,  # the member has it in the digest
         Dispatch.Event.DIGEST: 1,
+        Dispatch.Event.REVIEW_DUE: 1,  # to the secretariat
     }
     # Each person got each e-mail once: no subject twice in anyone's mailbox.
     mailboxes = Counter((address, message.parsed()["Subject"]) for message in sink.messages
