@@ -153,7 +153,8 @@ def many_members_named(group, count: int, *, prefix: str) -> list[str]:
         for n in range(count)
     )
     Profile.objects.bulk_create(
-        Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization, full_name=f"Official {n}")
+        Profile(user=user, role=Profile.Role.OFFICIAL, organization=organization, verified_organization=organization,
+                full_name=f"Official {n}")
         for n, user in enumerate(users)
     )
     Membership.objects.bulk_create(Membership(working_group=group, person=user) for user in users)
