@@ -7,7 +7,7 @@ TEST_STAMP := $(VENV)/.test-installed
 HOST ?= localhost
 PORT ?= 8000
 
-.PHONY: run test serve check-python browser calendar-clients oidc-provider messages bench bench-pages clean
+.PHONY: run test serve check-python system-packages calendar-clients oidc-provider messages bench bench-pages clean
 
 check-python:
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "make: '$(PYTHON)' was not found; install Python 3.11 or run 'make PYTHON=/path/to/python3.11'." >&2; exit 1; }
@@ -36,7 +36,7 @@ run: $(RUN_STAMP)
 
 ## Set up and run the whole test suite. Tests needing PostgreSQL, Redis or a worker
 ## skip without them, unless CI=true (see .ci/run).
-test: $(TEST_STAMP) browser calendar-clients oidc-provider
+test: $(TEST_STAMP) calendar-clients oidc-provider
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ## ical.js (npm, tests/js/package-lock.json), one of the calendar clients the tests read the
@@ -52,19 +52,16 @@ calendar-clients:
 	  echo "make: Node.js/npm is missing (apt-get install nodejs npm); the ical.js calendar tests will be skipped."; \
 	fi
 
-## The browser tests (tests/e2e) drive Debian's Chromium; the CJK fonts render Japanese.
-## Installed with apt-get when running as root; otherwise those tests skip (in CI they fail).
-browser:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "make: installing Debian's chromium and fonts-noto-cjk for the browser tests (apt-get)."; \
-	    { DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null && \
-	      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; } \
-	      || echo "make: apt-get could not install chromium; the browser tests will be skipped (with CI=true they fail)." >&2; \
-	  else \
-	    echo "make: /usr/bin/chromium is missing (as root: apt-get install chromium fonts-noto-cjk); the browser tests will be skipped (with CI=true they fail)."; \
-	  fi; \
-	fi
+## The Debian packages some tests drive (as root: `sudo make system-packages`; CI does it):
+## chromium and fonts-noto-cjk for the browser tests (tests/e2e), prometheus for the scrape
+## and alert-rule tests, nginx for `nginx -t` of the site in deploy/ (tests/operations),
+## postgresql-client for pg_dump and pg_restore behind manage.py backup and restore.
+## Without them those tests skip; with CI=true they fail. `make test` never runs apt-get.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk prometheus nginx postgresql-client
+system-packages:
+	@if [ "$$(id -u)" != 0 ]; then echo "make: system-packages runs apt-get: run it as root (sudo make system-packages)." >&2; exit 1; fi
+	DEBIAN_FRONTEND=noninteractive apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(SYSTEM_PACKAGES)
 
 ## The agency sign-in tests (tests/oidc) start a real OpenID provider: node's oidc-provider,
 ## installed from tests/oidc/package-lock.json with npm ci (Debian's nodejs and npm when root).

@@ -9,7 +9,7 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     list_display = ["at", "actor", "action", "target_repr", "ip"]
     list_filter = ["action"]
-    search_fields = ["actor__email", "target_repr", "ip"]
+    search_fields = ["actor__email", "target_repr", "ip", "request_id"]
     list_select_related = ["actor"]
     date_hierarchy = "at"
 

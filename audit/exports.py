@@ -27,7 +27,7 @@ class _Echo:
 
 def header() -> list[str]:
     return [_("When (UTC)"), _("Who"), _("Action"), _("Description"), _("Object type"), _("Object id"),
-            _("Object"), _("IP address"), _("Detail")]
+            _("Object"), _("IP address"), _("Detail"), _("Request id")]
 
 
 def row(event: AuditEvent) -> list[str]:
@@ -41,6 +41,8 @@ def row(event: AuditEvent) -> list[str]:
         event.target_repr,
         event.ip or "",
         json.dumps(event.detail, ensure_ascii=False, sort_keys=True) if event.detail else "",
+        # Last, so that the columns before it keep their places: the portal's log lines with this id.
+        event.request_id,
     ]
 
 

@@ -44,6 +44,7 @@ class AuditEvent(models.Model):
         ROLE_GRANT_REQUESTED = "account.role_grant_requested", _("Privileged role given, awaiting approval")
         ROLE_GRANT_APPROVED = "account.role_grant_approved", _("Privileged role approved")
         ROLE_GRANT_DECLINED = "account.role_grant_declined", _("Privileged role declined")
+        PERSON_ERASED = "account.person_erased", _("Personal data erased")
         # Invitations
         INVITATION_SENT = "invitation.sent", _("Invitation sent")
         INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
@@ -85,6 +86,8 @@ class AuditEvent(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     target_repr = models.CharField(_("what"), max_length=300, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    # The request's id (its X-Request-ID and its log lines'), to find what else it did.
+    request_id = models.CharField(_("request id"), max_length=64, blank=True, default="")
     detail = models.JSONField(_("detail"), default=dict, blank=True)
     at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
 

@@ -5,7 +5,7 @@ import contextvars
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
-from dicas_portal import client_address
+from dicas_portal import client_address, log_context
 
 from .models import AuditEvent
 
@@ -49,7 +49,7 @@ def record_event(
     """Adds one AuditEvent row (and nothing else). Anonymous actors are stored as empty.
 
     Without `ip`, the address of the request being answered is recorded (none outside a
-    request). Call it inside the service's transaction: the record and the change it
+    request), and so is the request's id (dicas_portal/log_context.py). Call it inside the service's transaction: the record and the change it
     describes are committed together.
     """
     return AuditEvent.objects.create(
@@ -59,5 +59,6 @@ def record_event(
         target_id=target.pk if target is not None else None,
         target_repr=str(target).replace("\x00", "")[:TARGET_REPR_LENGTH] if target is not None else "",
         ip=ip if ip is not None else request_address.get(),
+        request_id=log_context.request_id.get() or "",
         detail=_clean_detail(detail),
     )

@@ -102,6 +102,13 @@ def client_ip(request: HttpRequest) -> str | None:
                           trusted_networks())
 
 
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Whether the peer itself is a trusted proxy, whose other headers (X-Request-ID) count."""
+    meta = request.META
+    peer = parse_address(meta.get(PEER_ADDRESS_KEY, meta.get("REMOTE_ADDR")))
+    return peer is not None and _is_trusted(peer, trusted_networks())
+
+
 class ClientAddressMiddleware:
     """First in MIDDLEWARE: sets `request.client_ip`, and REMOTE_ADDR to it for code that
     reads REMOTE_ADDR itself (Django's logs, libraries); the peer's stays in

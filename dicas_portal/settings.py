@@ -70,11 +70,18 @@ INSTALLED_APPS = [
     "working_groups",
     "notifications",
     "audit",
+    # Backups and restores, and the lock that keeps periodic tasks from running twice.
+    "operations",
+    # The project's own management commands (preflight).
+    "dicas_portal",
 ]
 
 MIDDLEWARE = [
     # The client's address (X-Forwarded-For only from TRUSTED_PROXIES), before anything reads it.
     "dicas_portal.client_address.ClientAddressMiddleware",
+    # The request id, one log line and the metrics of each request (it needs the address
+    # above to know whether an incoming X-Request-ID comes from a trusted proxy).
+    "dicas_portal.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "dicas_portal.security.SecurityHeadersMiddleware",
     # Who did what from which address: the audit record reads the request's address here.
@@ -325,8 +332,34 @@ PAPERS_MAX_UPLOAD_BYTES = env.int("PAPERS_MAX_UPLOAD_BYTES", default=25 * 1024 *
 # Largest an Office or OpenDocument paper (a zip) may unpack to: a "zip bomb" of a few
 # kilobytes would otherwise inflate to gigabytes when its content is checked.
 PAPERS_MAX_UNPACKED_BYTES = env.int("PAPERS_MAX_UNPACKED_BYTES", default=200 * 1024 * 1024)
+# Where papers are kept, for every web and worker machine alike: a folder (MEDIA_ROOT; on
+# several machines a shared filesystem such as NFS mounted at the same path on each), or an
+# S3-compatible object store through django-storages (`pip install django-storages[s3]`,
+# not installed by default). Papers are always streamed through the permission-checked
+# views, never linked to the store: the bucket stays private.
+MEDIA_STORAGE = env.str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE == "s3":
+    MEDIA_STORAGE_CONFIG = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("S3_BUCKET"),
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("S3_REGION", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+elif MEDIA_STORAGE == "filesystem":
+    MEDIA_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+else:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE_CONFIG,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -335,6 +368,24 @@ STORAGES = {
         )
     },
 }
+
+## BACKUPS
+
+# `manage.py backup` writes its encrypted archives here (operations/backup.py); keep the
+# folder on another machine or disk than the database.
+BACKUP_DIR = Path(env.str("BACKUP_DIR", default="") or BASE_DIR / "backups")
+# A Fernet key (`manage.py backup --generate-key`): 32 random bytes, URL-safe base64. Every
+# archive is encrypted with it (AES-256-GCM); keep it apart from the archives.
+BACKUP_ENCRYPTION_KEY = env.str("BACKUP_ENCRYPTION_KEY", default="")
+# `manage.py backup --prune` (and the periodic backup) deletes archives older than this.
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+# Beat runs a backup (and prunes) every so many hours; 0: only when cron or a person runs it.
+BACKUP_EVERY_HOURS = env.float("BACKUP_EVERY_HOURS", default=0.0)
+# Everyone whose personal data was erased (dicas_portal/erasure_ledger.py): outside the
+# database, so that a restore of an older backup erases them again.
+PERSONAL_DATA_ERASURE_LEDGER = Path(
+    env.str("PERSONAL_DATA_ERASURE_LEDGER", default="") or BACKUP_DIR / "erasure-ledger.jsonl"
+)
 
 ## E-MAIL
 
@@ -463,9 +514,37 @@ if PRODUCTION:
 
 ## LOGGING
 
+# One JSON object per line in production (or with LOG_FORMAT=json), readable text in the
+# embedded portal; every line carries the request id, the person's id, the view, or the
+# worker's dispatch and delivery ids when there are some (dicas_portal/log_context.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
+if LOG_FORMAT not in ("json", "text"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "dicas_portal.log_context.ContextFilter"}},
+    "formatters": {
+        "json": {"()": "dicas_portal.log_context.JsonFormatter"},
+        "text": {"()": "dicas_portal.log_context.TextFormatter",
+                 "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {
+        # Through the portal's handler only: Django's default one writes plain text while DEBUG is on.
+        "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # Its lines are the request lines of dicas_portal.requests, without the ids.
+        "django.server": {"level": "WARNING"},
+    },
 }
+# The worker and beat write through the same handler, not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+## METRICS
+
+# /metrics (dicas_portal/metrics.py) answers only to "Authorization: Bearer <METRICS_TOKEN>",
+# and 404 while it is not set.
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")

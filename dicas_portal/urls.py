@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from participants import preferences, sso
 
-from . import health
+from . import health, metrics
 
 # The admin's own sign-in form would skip the second factor: it sends to the portal's.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -31,6 +31,7 @@ admin.site.password_change_done = _portal_password_change
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
+    path("metrics", metrics.metrics, name="metrics"),
     path("i18n/setlang/", preferences.set_language, name="set_language"),
     path("preferences/time-zone/", preferences.set_time_zone, name="set_time_zone"),
     path("preferences/time-zones/", preferences.choose_time_zone, name="choose_time_zone"),

@@ -53,6 +53,8 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.safestring import SafeString, mark_safe
 
+from prometheus_client import Counter
+
 from participants.permissions import (
     is_participant,
     is_secretariat,
@@ -62,6 +64,12 @@ from participants.permissions import (
 )
 
 logger = logging.getLogger(__name__)
+
+# Lookups of rendered fragments, for the hit rate on /metrics (dicas_portal/metrics.py):
+# "hit" from the process's memory or the shared cache, "miss" rendered, "unavailable"
+# rendered because the cache was down.
+FRAGMENT_LOOKUPS = Counter("dicas_fragment_cache_lookups", "Lookups of rendered fragments in the cache.",
+                           ["result"], registry=None)
 
 CACHE_ALIAS = "fragments"
 PREFIX = "portal"
@@ -282,22 +290,27 @@ def cached_fragment(
             generations = tuple(known[kind] for kind in depends_on)
             stored = caches[LOCAL_ALIAS].get(key)
             if _current(stored, generations):
+                FRAGMENT_LOOKUPS.labels(result="hit").inc()
                 return stored[1]
             stored = cache.get(key)
             if _current(stored, generations):
                 _keep_locally(key, stored)
+                FRAGMENT_LOOKUPS.labels(result="hit").inc()
                 return stored[1]
         else:
             found = cache.get_many([*(_generation_key(kind) for kind in depends_on), key])
             generations = _generations(cache, depends_on, found)
             stored = found.get(key)
             if _current(stored, generations):
+                FRAGMENT_LOOKUPS.labels(result="hit").inc()
                 return stored[1]
     except Exception as error:  # noqa: BLE001 — without the cache, the page is rendered
         if not isinstance(error, _CacheDown):
             cache_failed(f"reading {name}")
+        FRAGMENT_LOOKUPS.labels(result="unavailable").inc()
         value = render()
         return value.value if isinstance(value, _Uncacheable) else value
+    FRAGMENT_LOOKUPS.labels(result="miss").inc()
     value = render()
     if isinstance(value, _Uncacheable):
         return value.value

@@ -24,6 +24,7 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Min
 from django.utils import timezone
 
+from dicas_portal import log_context
 from forums.models import Meeting
 from participants.permissions import is_secretariat
 
@@ -316,7 +317,18 @@ def batch_budget_seconds() -> float:
 
 def _deliver(backend, renderer: NoticeRenderer, mark: Mark, delivery: Delivery, claimed_at: datetime,
              result: BatchResult) -> bool:
-    """Sends one delivery; returns False when the connection can no longer be used."""
+    """Sends one delivery; returns False when the connection can no longer be used. Every
+    line logged meanwhile carries the delivery's id."""
+    with log_context.bound(log_context.delivery_id, delivery.pk):
+        sent_before = result.sent
+        usable = _deliver_in_context(backend, renderer, mark, delivery, claimed_at, result)
+        if result.sent > sent_before:
+            logger.info("Delivery %s sent.", delivery.pk)
+        return usable
+
+
+def _deliver_in_context(backend, renderer: NoticeRenderer, mark: Mark, delivery: Delivery, claimed_at: datetime,
+                        result: BatchResult) -> bool:
     smtp = transport.speaks_smtp(backend)
     try:
         if smtp:

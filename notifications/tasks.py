@@ -8,6 +8,9 @@ import socket
 
 from celery import shared_task
 
+from dicas_portal import log_context
+from dicas_portal.single_run import one_run_at_a_time
+
 from . import digests, services
 
 
@@ -24,6 +27,11 @@ def expand_dispatch(dispatch_id: int) -> None:
     chunk as it is committed: a chain ends when it finds nothing left to claim, so one
     started early may end before the later chunks are in. A dispatch still held comes
     back when its hold is over."""
+    with log_context.bound(log_context.dispatch_id, dispatch_id):
+        _expand_dispatch(dispatch_id)
+
+
+def _expand_dispatch(dispatch_id: int) -> None:
     held = services.seconds_held_by_id(dispatch_id)
     if held > 0:
         if not expand_dispatch.app.conf.task_always_eager:  # in-process, the sweep does it later
@@ -36,7 +44,8 @@ def expand_dispatch(dispatch_id: int) -> None:
 def send_deliveries(dispatch_id: int) -> None:
     """Sends one batch of the dispatch's deliveries, then queues the next batch: at once
     while some are due, or when the earliest retry is due."""
-    result = services.send_batch(dispatch_id=dispatch_id)
+    with log_context.bound(log_context.dispatch_id, dispatch_id):
+        result = services.send_batch(dispatch_id=dispatch_id)
     if result.next_run_in is None:
         return
     if result.next_run_in > 0 and send_deliveries.app.conf.task_always_eager:
@@ -46,6 +55,7 @@ def send_deliveries(dispatch_id: int) -> None:
 
 
 @shared_task(name="notifications.sweep_outbox")
+@one_run_at_a_time("notifications.sweep_outbox")
 def sweep_outbox() -> None:
     """Every 30 seconds (beat): queues what a dead worker or an unreachable broker left behind."""
     report = services.sweep_outbox()
@@ -56,12 +66,14 @@ def sweep_outbox() -> None:
 
 
 @shared_task(name="notifications.record_meeting_reminders")
+@one_run_at_a_time("notifications.record_meeting_reminders", skipped=0)
 def record_meeting_reminders() -> int:
     """Every five minutes (beat): one reminder per meeting starting within 24 hours."""
     return len(services.record_meeting_reminders())
 
 
 @shared_task(name="notifications.record_digests")
+@one_run_at_a_time("notifications.record_digests", skipped=0)
 def record_digests() -> int:
     """Every quarter of an hour (beat): the daily digest of each person whose 07:00 has come."""
     return len(digests.record_digests())

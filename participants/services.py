@@ -1,17 +1,23 @@
 """Changes to participants. One function per action, keyword-only, one transaction each."""
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.models import AuditEvent
 from audit.services import record_event
 
+from dicas_portal import erasure_ledger
+
 from .affiliations import default_review_on, request_affiliation
 from .enrolment import send_enrolment_link
 from .mfa import has_second_factor
-from .models import Country, EnrolmentLink, Organization, Profile, RoleGrant, new_calendar_token
+from .models import Country, EnrolmentLink, Invitation, Organization, Profile, RoleGrant, new_calendar_token
 from .permissions import (
     REVIEWED_ROLES,
     can_change_role,
@@ -192,3 +198,101 @@ def decline_role_grant(*, grant: RoleGrant, by) -> RoleGrant:
         record_event(actor=by, action=AuditEvent.Action.ROLE_GRANT_DECLINED, target=grant.profile.user,
                      detail={"grant": grant.pk, "to": grant.role, "requested_by": grant.requested_by.email})
     return grant
+
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+def erase_person(*, user, by) -> None:
+    """Erases a person's personal data for good: their name, job title, e-mail addresses,
+    password, authenticators and enrolment links; the account stays (as "erased-<id>", unable to sign in) so
+    that what they took part in keeps its shape.
+
+    Side effects: the account and profile anonymised, every session of theirs ended (the
+    password hash changes), their e-mail addresses, authenticators and enrolment links deleted, their name
+    and address taken out of the audit record's lines about them and of their invitation,
+    one audit event, and a line in the erasure ledger (dicas_portal/erasure_ledger.py), so
+    that a restore of an older backup erases them again.
+    """
+    with transaction.atomic():
+        _scrub(user.pk)
+        record_event(actor=by, action=AuditEvent.Action.PERSON_ERASED, target=get_user_model().objects.get(pk=user.pk))
+        erasure_ledger.record_erasure(user_id=user.pk)
+
+
+def reapply_erasure(*, user_id: int) -> bool:
+    """Erases again a person the ledger names, after a restore of a backup taken before they
+    were erased. Returns False, changing nothing, when there is no such account in the
+    database or it is erased already (the backup was taken after the erasure).
+
+    Side effects: as erase_person, without a new ledger line; the audit event says it was
+    re-applied.
+    """
+    with transaction.atomic():
+        already = get_user_model().objects.filter(
+            pk=user_id, email=f"erased-{user_id}@{ERASED_EMAIL_DOMAIN}", is_active=False
+        ).exists()
+        if already or not _scrub(user_id):
+            return False
+        record_event(actor=None, action=AuditEvent.Action.PERSON_ERASED,
+                     target=get_user_model().objects.get(pk=user_id), detail={"reapplied_after_restore": True})
+    return True
+
+
+def _scrub(user_id: int) -> bool:
+    User = get_user_model()
+    user = User.objects.select_for_update().filter(pk=user_id).first()
+    if user is None:
+        return False
+    former_email = user.email
+    alias = f"erased-{user.pk}"
+    user.username = alias
+    user.email = f"{alias}@{ERASED_EMAIL_DOMAIN}"
+    user.first_name = ""
+    user.last_name = ""
+    user.is_active = False
+    user.is_staff = False
+    user.is_superuser = False
+    user.set_unusable_password()
+    user.save()
+    EmailAddress.objects.filter(user=user).delete()
+    Authenticator.objects.filter(user=user).delete()
+    # An enrolment link names the address it was sent to, and the account can no longer use it.
+    EnrolmentLink.objects.filter(user=user).delete()
+    profile = Profile.objects.select_for_update().filter(user=user).first()
+    if profile is not None:
+        profile.full_name = ""
+        profile.full_name_ja = ""
+        profile.job_title = ""
+        profile.calendar_token = new_calendar_token()
+        profile.save()
+    if former_email:
+        Invitation.objects.filter(email__iexact=former_email).update(email=user.email, full_name="")
+    Invitation.objects.filter(accepted_by=user).update(email=user.email, full_name="")
+    _scrub_audit_record(user, former_email)
+    return True
+
+
+def _scrub_audit_record(user, former_email: str) -> None:
+    """The lines about the person keep what happened, not who they were: their address
+    comes out of every line's detail (a failed sign-in keeps what was typed as `login`),
+    and the lines whose target is their account or profile no longer name them."""
+    about_them = AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(user), target_id=user.pk)
+    profile_id = Profile.objects.filter(user=user).values_list("pk", flat=True).first()
+    if profile_id is not None:
+        about_them |= AuditEvent.objects.filter(target_type=ContentType.objects.get_for_model(Profile),
+                                                target_id=profile_id)
+    naming_them = AuditEvent.objects.none()
+    if former_email:
+        naming_them = AuditEvent.objects.filter(
+            models.Q(detail__email__iexact=former_email) | models.Q(detail__login__iexact=former_email)
+        )
+    alias = f"erased-{user.pk}"
+    target_ids = set(about_them.values_list("pk", flat=True))
+    for event in (about_them | naming_them).distinct():
+        detail = {key: value for key, value in (event.detail or {}).items()
+                  if key not in ("email", "login", "name", "full_name")}
+        event.detail = detail
+        if event.pk in target_ids:
+            event.target_repr = alias
+        event.save(update_fields=["detail", "target_repr"])

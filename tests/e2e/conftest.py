@@ -1,6 +1,6 @@
 """Browser tests: Playwright's sync API drives Debian's Chromium against pytest-django's
-live server. Without /usr/bin/chromium they skip with the reason (`make test` installs
-it when it runs as root); in CI (CI=true) they never skip, and a missing browser fails.
+live server. Without /usr/bin/chromium they skip with the reason (as root, `make system-packages`
+installs it; .ci/run does); in CI (CI=true) they never skip, and a missing browser fails.
 
 Playwright's sync API keeps an asyncio loop marked as running in the main thread while
 the browser is open, and Django then refuses database calls from that thread. So:
@@ -56,7 +56,7 @@ def _e2e_allows_async_unsafe(_allow_async_unsafe):
 @pytest.fixture(scope="session")
 def browser(_allow_async_unsafe):
     if not CHROMIUM.exists():
-        reason = f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium fonts-noto-cjk (make test does, as root)"
+        reason = f"needs Debian's Chromium at {CHROMIUM}: make system-packages (as root) installs chromium and fonts-noto-cjk"
         if IN_CI:
             pytest.fail(f"CI=true but the browser is missing: {reason}", pytrace=False)
         pytest.skip(reason)

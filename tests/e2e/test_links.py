@@ -35,7 +35,7 @@ def test_a_signed_out_reader_of_a_members_only_meeting_signs_in_and_lands_on_it(
 
         page.locator("input[name=login]").fill(MEMBER)
         page.locator("input[name=password]").fill(DEMO_PASSWORD)
-        page.locator("main").get_by_role("button", name="ログイン").click()
+        page.locator("main").get_by_role("button", name="ログイン", exact=True).click()
         expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/"))
         page.locator("input[name=code]").fill(fresh_totp_code(DEMO_TOTP_SECRET))
         page.locator("main button[type=submit]").first.click()

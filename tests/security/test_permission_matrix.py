@@ -82,6 +82,9 @@ W = World  # for the lambdas' type
 MATRIX: dict[str, list[Case]] = {
     # -- the project's own -------------------------------------------------------------
     "healthz": [case("health", lambda w: "/healthz", get=every("200"), post=every("405"))],
+    # For Prometheus only, with METRICS_TOKEN (tests/operations/test_metrics.py); no role
+    # opens it, and without the setting it does not exist.
+    "metrics": [case("metrics", lambda w: "/metrics", get=every("404"), post=every("404"))],
     "i18n/setlang/": [case("language", lambda w: "/i18n/setlang/", get=every("405"), post=every("302"))],
     "preferences/time-zone/": [case("zone", lambda w: "/preferences/time-zone/", get=every("405"), post=every("302"))],
     "preferences/time-zones/": [case("zones", lambda w: "/preferences/time-zones/", get=every("200"),
