@@ -6,7 +6,6 @@ import csv
 import io
 import json
 import logging
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -125,8 +124,10 @@ def test_the_workers_lines_carry_the_dispatch_and_delivery_ids(json_lines, setti
 
 
 def production_environment(**extra: str) -> dict[str, str]:
-    return {**os.environ, "DJANGO_DEBUG": "false", "SECRET_KEY": "k" * 60, "ALLOWED_HOSTS": "dicas-portal.example",
-            "LOG_FORMAT": "", **extra}
+    # Every value production checks at start-up is a safe one (tests/production.py).
+    from tests.production import production_environment as safe_production_environment
+
+    return {**safe_production_environment(), "LOG_FORMAT": "", **extra}
 
 
 @pytest.mark.parametrize("environment, json_expected", [
