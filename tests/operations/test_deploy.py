@@ -2,7 +2,6 @@
 (Debian's nginx, with a throwaway certificate), and the production settings pass
 `manage.py check --deploy`."""
 
-import os
 import re
 import subprocess
 import sys
@@ -99,11 +98,13 @@ def test_the_nginx_site_passes_what_the_portal_needs():
 
 
 def test_check_deploy_is_clean_with_production_settings():
-    environment = {
-        **os.environ, "DJANGO_DEBUG": "false", "SECRET_KEY": "x7#" * 20 + "production-like-secret-key",
-        "ALLOWED_HOSTS": "dicas-portal.example", "CSRF_TRUSTED_ORIGINS": "https://dicas-portal.example",
-        "TRUSTED_PROXIES": "127.0.0.1", "CACHE_URL": "redis://127.0.0.1:6379/14",
-    }
+    from tests.production import production_environment
+
+    # Every value production checks at start-up is a safe one (tests/production.py).
+    environment = production_environment(
+        CSRF_TRUSTED_ORIGINS="https://dicas-portal.example", TRUSTED_PROXIES="127.0.0.1",
+        CACHE_URL="redis://127.0.0.1:6379/14",
+    )
     checked = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "DEBUG"],
                              cwd=PROJECT, env=environment, capture_output=True, text=True)
     assert checked.returncode == 0, checked.stdout + checked.stderr
