@@ -26,7 +26,7 @@ from dicas_portal.client_address import client_ip
 from .devices import trusted_device_id
 from .mfa_secrets import decrypt_secret, encrypt_secret
 from .models import Profile
-from .onboarding import needs_profile_step, profile_step_url
+from .onboarding import needs_profile_step, profile_step_url, start_industry_profile
 from .timezones import is_valid_time_zone
 
 
@@ -98,18 +98,7 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         with transaction.atomic():
             user = super().save_user(request, user, form, commit=commit)
             if commit:
-                language = translation.get_language() or settings.LANGUAGE_CODE
-                if language not in dict(settings.LANGUAGES):
-                    language = settings.LANGUAGE_CODE
-                zone = getattr(request, "viewer_time_zone", "")
-                Profile.objects.get_or_create(
-                    user=user,
-                    defaults={
-                        "role": Profile.Role.INDUSTRY,
-                        "preferred_language": language,
-                        "time_zone": zone if is_valid_time_zone(zone) else settings.PORTAL_DEFAULT_VIEWER_TIME_ZONE,
-                    },
-                )
+                start_industry_profile(user=user, request=request)
         return user
 
     def get_login_stages(self) -> list[str]:

@@ -4,10 +4,31 @@ from functools import lru_cache
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.http import HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import translation
 
 from .models import Profile
+from .timezones import is_valid_time_zone
+
+
+def start_industry_profile(*, user, request: HttpRequest | None) -> Profile:
+    """The profile of a new account, by sign-up or agency sign-in alike: an industry
+    representative (other roles are the secretariat's to give), in the visitor's own
+    language and zone, with the profile step still to complete."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    if language not in dict(settings.LANGUAGES):
+        language = settings.LANGUAGE_CODE
+    zone = getattr(request, "viewer_time_zone", "")
+    profile, _created = Profile.objects.get_or_create(
+        user=user,
+        defaults={
+            "role": Profile.Role.INDUSTRY,
+            "preferred_language": language,
+            "time_zone": zone if is_valid_time_zone(zone) else settings.PORTAL_DEFAULT_VIEWER_TIME_ZONE,
+        },
+    )
+    return profile
 
 
 def profile_is_complete(profile: Profile | None) -> bool:

@@ -33,20 +33,17 @@ from allauth.socialaccount.providers.oauth2.client import OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import OAuth2CallbackView
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 from allauth.socialaccount.providers.openid_connect.views import OpenIDConnectOAuth2Adapter
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.urls import reverse
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from requests import RequestException
 
-from .models import Profile
 from .names import without_control_characters
-from .timezones import is_valid_time_zone
+from .onboarding import start_industry_profile
 
 logger = logging.getLogger(__name__)
 
@@ -270,18 +267,7 @@ class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
         complete, exactly as at sign-up. Roles are the secretariat's to give."""
         with transaction.atomic():
             user = super().save_user(request, sociallogin, form)
-            language = translation.get_language() or settings.LANGUAGE_CODE
-            if language not in dict(settings.LANGUAGES):
-                language = settings.LANGUAGE_CODE
-            zone = getattr(request, "viewer_time_zone", "")
-            Profile.objects.get_or_create(
-                user=user,
-                defaults={
-                    "role": Profile.Role.INDUSTRY,
-                    "preferred_language": language,
-                    "time_zone": zone if is_valid_time_zone(zone) else settings.PORTAL_DEFAULT_VIEWER_TIME_ZONE,
-                },
-            )
+            start_industry_profile(user=user, request=request)
         if getattr(request, REQUEST_MFA_ATTRIBUTE, None) == "new":
             setattr(request, REQUEST_MFA_ATTRIBUTE, user.pk)
         return user
