@@ -45,8 +45,6 @@ for _proxy in TRUSTED_PROXIES:
     try:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
-        from django.core.exceptions import ImproperlyConfigured
-
         raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network") from None
 
 INSTALLED_APPS = [
@@ -245,8 +243,6 @@ ACCOUNT_RATE_LIMITS = {
 # Generous, as many colleagues share an address; guessing at many accounts is stopped.
 PORTAL_SIGN_IN_FAILURES_PER_ADDRESS = env.str("PORTAL_SIGN_IN_FAILURES_PER_ADDRESS", default="60/m,600/h")
 if not re.fullmatch(r"\s*\d+/\d*[smhd]\s*(,\s*\d+/\d*[smhd]\s*)*", PORTAL_SIGN_IN_FAILURES_PER_ADDRESS):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(
         f"PORTAL_SIGN_IN_FAILURES_PER_ADDRESS must be rates such as 60/m,600/h, not {PORTAL_SIGN_IN_FAILURES_PER_ADDRESS!r}"
     )
@@ -355,8 +351,6 @@ if MEDIA_STORAGE == "s3":
 elif MEDIA_STORAGE == "filesystem":
     MEDIA_STORAGE_CONFIG = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 else:
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"MEDIA_STORAGE must be filesystem or s3, not {MEDIA_STORAGE!r}")
 STORAGES = {
     "default": MEDIA_STORAGE_CONFIG,
@@ -519,8 +513,6 @@ if PRODUCTION:
 # worker's dispatch and delivery ids when there are some (dicas_portal/log_context.py).
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "text")
 if LOG_FORMAT not in ("json", "text"):
-    from django.core.exceptions import ImproperlyConfigured
-
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
